@@ -1,0 +1,49 @@
+// Package mapping turns raw legacy records into canonical packets according
+// to a YAML-declared mapping: column → field, code tables, dates in the
+// legacy zone, per-column text decoding and Unicode NFC normalisation.
+package mapping
+
+// Config is the `mapping:` section of the connector configuration.
+type Config struct {
+	// Streams maps a source stream name (e.g. ho_so) to how its rows become
+	// packets.
+	Streams map[string]StreamMapping `mapstructure:"streams"`
+	// CodeTables maps a table name to legacy value → code on the wire.
+	CodeTables map[string]map[string]string `mapstructure:"code_tables"`
+	// Timezone is the zone of legacy date/time values without an offset.
+	Timezone string `mapstructure:"timezone"`
+}
+
+// StreamMapping declares how one stream's rows are mapped.
+type StreamMapping struct {
+	// Packet is the packet kind produced: HoSo or TienDoXuLy.
+	Packet string `mapstructure:"packet"`
+	// Fields maps a packet field name (e.g. MaHoSo) to its source.
+	Fields map[string]FieldMapping `mapstructure:"fields"`
+	// Lists maps a nested list of the packet (e.g. TaiLieuNop) to the child
+	// rows the source attached and how their columns map.
+	Lists map[string]ListMapping `mapstructure:"lists"`
+}
+
+// ListMapping declares a nested list built from child rows.
+type ListMapping struct {
+	// From is the name under which the source attached the child rows;
+	// empty means the list's own name.
+	From   string                  `mapstructure:"from"`
+	Fields map[string]FieldMapping `mapstructure:"fields"`
+}
+
+// FieldMapping declares where one packet field comes from.
+type FieldMapping struct {
+	Column    string `mapstructure:"column"`     // source column
+	Const     string `mapstructure:"const"`      // fixed value instead of a column
+	Default   string `mapstructure:"default"`    // used when the column is NULL or empty
+	CodeTable string `mapstructure:"code_table"` // translate through this code table
+	// Format lists accepted layouts for date fields (Go layouts, or
+	// "unix"); the first that parses wins.
+	Format   []string `mapstructure:"format"`
+	Encoding string   `mapstructure:"encoding"` // utf8 (default), windows-1258, tcvn3
+	Required bool     `mapstructure:"required"`
+	MaxLen   int      `mapstructure:"max_len"`  // 0 = the packet's own limit
+	Truncate bool     `mapstructure:"truncate"` // cut at MaxLen instead of rejecting
+}
