@@ -73,6 +73,36 @@ type Source interface {
 // Settings are the shared services a factory hands to the source it builds.
 type Settings struct {
 	Logger *slog.Logger
+	// Now is the clock; nil means time.Now. Tests inject a fixed clock so
+	// that time-dependent behaviour (e.g. a source's lag window) is
+	// deterministic.
+	Now func() time.Time
+}
+
+// CheckStatus is the verdict of one installation check.
+type CheckStatus string
+
+// Check verdicts, as the doctor prints them.
+const (
+	CheckOK   CheckStatus = "OK"
+	CheckWarn CheckStatus = "WARN"
+	CheckFail CheckStatus = "FAIL"
+)
+
+// CheckResult is one installation check a source ran against its legacy
+// system (connectivity, read permission, indexes …).
+type CheckResult struct {
+	Name   string
+	Status CheckStatus
+	Detail string
+	Hint   string // what to do, when Status is not OK
+}
+
+// Checker is implemented by sources that can check their installation for
+// the doctor command. Check runs every check even after failures and
+// needs no Start.
+type Checker interface {
+	Check(ctx context.Context) []CheckResult
 }
 
 // Factory builds sources of one type from their configuration.

@@ -10,7 +10,8 @@ type Config struct {
 	Streams map[string]StreamMapping `mapstructure:"streams"`
 	// CodeTables maps a table name to legacy value → code on the wire.
 	CodeTables map[string]map[string]string `mapstructure:"code_tables"`
-	// Timezone is the zone of legacy date/time values without an offset.
+	// Timezone is the IANA zone of legacy date/time values without an
+	// offset; empty means DefaultTimezone (Asia/Ho_Chi_Minh).
 	Timezone string `mapstructure:"timezone"`
 }
 
@@ -31,19 +32,32 @@ type ListMapping struct {
 	// empty means the list's own name.
 	From   string                  `mapstructure:"from"`
 	Fields map[string]FieldMapping `mapstructure:"fields"`
+	// Lists declares lists nested in each item (a supplement request's
+	// DanhSachGiayToBoSung, DanhSachLePhiBoSung); their rows are attached
+	// to the child row the same way.
+	Lists map[string]ListMapping `mapstructure:"lists"`
 }
 
 // FieldMapping declares where one packet field comes from.
 type FieldMapping struct {
-	Column    string `mapstructure:"column"`     // source column
-	Const     string `mapstructure:"const"`      // fixed value instead of a column
-	Default   string `mapstructure:"default"`    // used when the column is NULL or empty
+	Column string `mapstructure:"column"` // source column
+	// Const is a fixed value on the wire instead of a column.
+	Const string `mapstructure:"const"`
+	// Default is the value on the wire when the column is NULL, empty or
+	// one of Nulls; it does not go through the code table.
+	Default   string `mapstructure:"default"`
 	CodeTable string `mapstructure:"code_table"` // translate through this code table
-	// Format lists accepted layouts for date fields (Go layouts, or
-	// "unix"); the first that parses wins.
+	// CaseInsensitive makes the code-table lookup ignore letter case
+	// ("Đang xử lý" matches "đang xử lý").
+	CaseInsensitive bool `mapstructure:"case_insensitive"`
+	// Nulls lists source values that mean "no value" (e.g. the MySQL zero
+	// date "0000-00-00 00:00:00", "N/A"); they are treated like NULL.
+	Nulls []string `mapstructure:"nulls"`
+	// Format lists accepted layouts for date fields (Go layouts, "unix"
+	// seconds or "unix_ms" milliseconds); the first that parses wins.
 	Format   []string `mapstructure:"format"`
 	Encoding string   `mapstructure:"encoding"` // utf8 (default), windows-1258, tcvn3
 	Required bool     `mapstructure:"required"`
-	MaxLen   int      `mapstructure:"max_len"`  // 0 = the packet's own limit
+	MaxLen   int      `mapstructure:"max_len"`  // in characters; 0 = only the packet's own limit (checked by packets validation)
 	Truncate bool     `mapstructure:"truncate"` // cut at MaxLen instead of rejecting
 }

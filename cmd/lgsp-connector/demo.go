@@ -1,0 +1,92 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hcmc-lgsp/lgsp-connector/internal/demo"
+	"github.com/hcmc-lgsp/lgsp-connector/internal/logging"
+)
+
+func newDemoCmd() *cobra.Command {
+	var (
+		o       demo.Options
+		once    bool
+		asJSON  bool
+		verbose bool
+	)
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Chạy thử trên dữ liệu mẫu và LGSP sandbox / Run on a sample legacy database and the LGSP sandbox",
+		Long: `demo tạo một cơ sở dữ liệu một cửa mẫu (SQLite, hồ sơ tiếng Việt, kèm một số dòng lỗi),
+một chứng thư ký số và một LGSP sandbox chạy trong tiến trình, rồi chạy toàn bộ đường ống thật.
+demo builds a sample legacy one-stop database (SQLite, Vietnamese dossiers, some bad rows),
+a signing certificate and an in-process LGSP sandbox, then runs the real pipeline.`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			level := slog.LevelWarn
+			if verbose {
+				level = slog.LevelInfo
+			}
+			o.Logger = logging.New(os.Stderr, logging.Options{Level: level, Format: "text", Mask: true})
+			out := cmd.OutOrStdout()
+			if !asJSON {
+				fmt.Fprintf(out, "lgsp-connector demo: tạo %d hồ sơ mẫu (+%d dòng lỗi) và LGSP sandbox…\n", o.Dossiers, o.BadRows)
+			}
+			sum, err := demo.Run(cmd.Context(), o)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				b, err := json.Marshal(sum)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(out, string(b))
+			} else {
+				printSummary(out, sum, o.ExportDir)
+			}
+			if !once && cmd.Context().Err() == nil && !asJSON {
+				fmt.Fprintln(out, "\nDemo xong. Chạy lại với --once để thoát ngay; xem nhật ký: lgsp-connector log --store", sum.Dir+"/outbox.db")
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&once, "once", false, "thoát khi mọi gói đã gửi xong / exit when everything is delivered")
+	f.BoolVar(&asJSON, "json", false, "in tóm tắt dạng JSON ở dòng cuối / print the summary as one JSON line")
+	f.StringVar(&o.ExportDir, "export-dir", "", "ghi các gói đã ký và chứng thư vào thư mục này / write signed packets and the certificate here")
+	f.StringVar(&o.Dir, "dir", "", "thư mục làm việc (mặc định: thư mục tạm) / working directory (default: a temporary one)")
+	f.IntVar(&o.Dossiers, "dossiers", 2000, "số hồ sơ mẫu hợp lệ / number of good sample dossiers")
+	f.IntVar(&o.BadRows, "bad-rows", 60, "số dòng lỗi cố ý / number of deliberately bad rows")
+	f.Float64Var(&o.ErrorRate, "error-rate", 0.05, "tỉ lệ lỗi 5xx của sandbox / sandbox 5xx rate")
+	f.Float64Var(&o.ThrottleRate, "throttle-rate", 0.02, "tỉ lệ 429 của sandbox / sandbox 429 rate")
+	f.BoolVarP(&verbose, "verbose", "v", false, "ghi nhật ký chi tiết / verbose logs")
+	return cmd
+}
+
+func printSummary(w io.Writer, s demo.Summary, exportDir string) {
+	fmt.Fprintf(w, `
+Kết quả / Result (%s)
+  đã đọc / read                     %6d  (%d hồ sơ, %d bước xử lý, %d dòng lỗi)
+  đã xếp hàng / queued              %6d
+  đã gửi thành công / delivered     %6d
+  cách ly / quarantined             %6d
+  thất bại / failed (dead)          %6d
+  trùng bị bỏ / duplicates dropped  %6d
+  lần thử lại / retries             %6d  (429: %d)
+  tốc độ / throughput               %6.0f gói/s
+  sandbox: nhận %d, duy nhất %d, trùng %d, từ chối %d, lỗi giả lập 5xx %d / 429 %d
+  thư mục làm việc / work dir       %s
+`, s.Duration.Round(time.Millisecond), s.Read, s.Dossiers+s.BadRows, s.Steps, s.BadRows, s.Queued, s.Delivered, s.Quarantined, s.Failed,
+		s.DuplicatesDropped, s.Retries, s.Throttled, s.PacketsPerSec,
+		s.Sandbox.Received, s.Sandbox.Unique, s.Sandbox.Duplicates, s.Sandbox.Rejected, s.Sandbox.Injected5xx, s.Sandbox.Injected429, s.Dir)
+	if exportDir != "" {
+		fmt.Fprintf(w, "  đã xuất / exported                %6d gói → %s (kiểm tra: xmlsec1 --verify --trusted-pem %s/signing-cert.pem FILE.xml)\n", s.Exported, exportDir, exportDir)
+	}
+}

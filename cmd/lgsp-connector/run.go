@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hcmc-lgsp/lgsp-connector/internal/app"
+	"github.com/hcmc-lgsp/lgsp-connector/internal/config"
+	"github.com/hcmc-lgsp/lgsp-connector/internal/logging"
+	"github.com/hcmc-lgsp/lgsp-connector/internal/scheduler"
+)
+
+// loadConfig loads and validates the YAML file; every problem is printed
+// at once, with its key path, before the command stops.
+func loadConfig(cmd *cobra.Command, path string) (*config.Config, error) {
+	if path == "" {
+		return nil, fmt.Errorf("thiếu --config / --config is required (copy config.example.yaml and edit it)")
+	}
+	cfg, err := config.Load(path, config.LoadOptions{})
+	if err != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "Cấu hình không hợp lệ / invalid configuration (%s):\n%v\n", path, err)
+		return nil, exitError{code: 2}
+	}
+	return cfg, nil
+}
+
+func newLogger(cfg *config.Config) *slog.Logger {
+	level, err := logging.ParseLevel(cfg.Log.Level)
+	if err != nil {
+		level = slog.LevelInfo
+	}
+	return logging.New(os.Stderr, logging.Options{Level: level, Format: cfg.Log.Format, Mask: true})
+}
+
+func addConfigFlag(cmd *cobra.Command, path *string) {
+	cmd.Flags().StringVarP(path, "config", "c", "", "tệp cấu hình YAML / YAML configuration file")
+}
+
+func newRunCmd() *cobra.Command {
+	var path string
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Chạy liên tục theo lịch / Run continuously on the configured schedule",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd, path)
+			if err != nil {
+				return err
+			}
+			log := newLogger(cfg)
+			ctx := cmd.Context()
+			a, err := app.Build(ctx, cfg, app.Options{Logger: log})
+			if err != nil {
+				return err
+			}
+			defer a.Close(context.Background())
+			return runForever(ctx, a, log)
+		},
+	}
+	addConfigFlag(cmd, &path)
+	return cmd
+}
+
+// runForever polls on the schedule, delivers continuously and purges the
+// delivery log by retention until ctx ends (SIGINT/SIGTERM).
+func runForever(ctx context.Context, a *app.App, log *slog.Logger) error {
+	cfg := a.Config
+	loc, err := time.LoadLocation(cfg.Schedule.Timezone)
+	if err != nil {
+		return fmt.Errorf("schedule.timezone %q: %w", cfg.Schedule.Timezone, err)
+	}
+	sch := scheduler.New(scheduler.Options{Location: loc, Logger: log.With("component", "scheduler")})
+	if err := sch.Add("poll", cfg.Schedule.Poll, func(ctx context.Context) error {
+		_, err := a.Pipeline.Poll(ctx)
+		return err
+	}); err != nil {
+		return err
+	}
+	if err := sch.Add("retention", "@daily", func(ctx context.Context) error {
+		n, err := a.Store.Purge(ctx, time.Now().Add(-cfg.Store.Retention))
+		if n > 0 {
+			log.Info("delivery log purged by retention", "rows", n, "retention", cfg.Store.Retention)
+		}
+		return err
+	}); err != nil {
+		return err
+	}
+	log.Info("lgsp-connector started", "unit", cfg.Unit.Code, "source", cfg.Source.Type, "lgsp", cfg.LGSP.BaseURL, "poll", cfg.Schedule.Poll, "store", cfg.Store.Path)
+	sch.Start()
+	// A first poll right away rather than waiting for the first tick.
+	go func() {
+		if _, err := a.Pipeline.Poll(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("first poll failed; will retry on schedule", "err", err)
+		}
+	}()
+	err = a.Pipeline.RunDelivery(ctx, time.Second)
+	stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if serr := sch.Stop(stopCtx); serr != nil {
+		log.Warn("scheduler did not stop cleanly", "err", serr)
+	}
+	log.Info("lgsp-connector stopped")
+	return err
+}
+
+func newOnceCmd() *cobra.Command {
+	var path string
+	cmd := &cobra.Command{
+		Use:   "once",
+		Short: "Chạy một lượt rồi thoát (cron, Task Scheduler) / One pass, then exit",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd, path)
+			if err != nil {
+				return err
+			}
+			log := newLogger(cfg)
+			ctx := cmd.Context()
+			a, err := app.Build(ctx, cfg, app.Options{Logger: log})
+			if err != nil {
+				return err
+			}
+			defer a.Close(context.Background())
+			if _, err := a.Pipeline.Poll(ctx); err != nil {
+				return err
+			}
+			// Deliver what is due now; packets waiting for a later retry
+			// stay in the outbox for the next run.
+			if _, err := a.Pipeline.DeliverDue(ctx); err != nil {
+				return err
+			}
+			t := a.Pipeline.Totals()
+			c, err := a.Store.Counts(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "read %d, queued %d, delivered %d, quarantined %d, failed %d; outbox: pending %d, dead %d\n",
+				t.Read, t.Queued, t.Delivered, t.Quarantined, t.Failed, c.Pending, c.Dead)
+			return nil
+		},
+	}
+	addConfigFlag(cmd, &path)
+	return cmd
+}

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hcmc-lgsp/lgsp-connector/internal/logging"
+	"github.com/hcmc-lgsp/lgsp-connector/internal/sandbox"
+	"github.com/hcmc-lgsp/lgsp-connector/signing"
+)
+
+// parseOutage reads DURATION@OFFSET: an outage of DURATION starting OFFSET
+// after the sandbox starts.
+func parseOutage(s string, start time.Time) (sandbox.Window, error) {
+	dur, off, ok := strings.Cut(s, "@")
+	if !ok {
+		off = "0s"
+	}
+	d, err := time.ParseDuration(dur)
+	if err != nil {
+		return sandbox.Window{}, fmt.Errorf("--outage %q: %w (dạng / form DURATION@OFFSET, e.g. 10m@5m)", s, err)
+	}
+	o, err := time.ParseDuration(off)
+	if err != nil {
+		return sandbox.Window{}, fmt.Errorf("--outage %q: %w", s, err)
+	}
+	return sandbox.Window{Start: start.Add(o), End: start.Add(o + d)}, nil
+}
+
+func newSandboxCmd() *cobra.Command {
+	var (
+		listen, clientID, clientSecret, storeDir, tlsCert, tlsKey string
+		trust, outages                                            []string
+		o                                                         sandbox.Options
+		verbose                                                   bool
+	)
+	cmd := &cobra.Command{
+		Use:   "sandbox",
+		Short: "Chạy LGSP sandbox để diễn tập / Run the LGSP sandbox for rehearsals",
+		Long:  "Xem / see docs/sandbox.md",
+		Example: `  lgsp-connector sandbox --listen 127.0.0.1:8089 --trust signing-cert.pem
+  lgsp-connector sandbox --listen 127.0.0.1:8089 --trust cert.pem --error-rate 0.2 --throttle-rate 0.1 --outage 10m@5m`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			level := slog.LevelInfo
+			if verbose {
+				level = slog.LevelDebug
+			}
+			log := logging.New(os.Stderr, logging.Options{Level: level, Format: "text", Mask: true})
+			if clientSecret == "" {
+				clientSecret = os.Getenv("LGSP_SANDBOX_CLIENT_SECRET")
+			}
+			if clientSecret == "" {
+				return errors.New("cần --client-secret hoặc biến LGSP_SANDBOX_CLIENT_SECRET / need --client-secret or LGSP_SANDBOX_CLIENT_SECRET")
+			}
+			o.ClientID, o.ClientSecret, o.StoreDir, o.Logger = clientID, clientSecret, storeDir, log
+			if len(trust) > 0 {
+				certs, err := signing.LoadCertificates(trust...)
+				if err != nil {
+					return err
+				}
+				v, err := signing.NewVerifier(certs)
+				if err != nil {
+					return err
+				}
+				o.Verify = v.VerifyBytes
+				log.Info("sandbox trusts signing certificates", "count", len(certs), "subjects", subjects(certs))
+			}
+			start := time.Now()
+			for _, s := range outages {
+				w, err := parseOutage(s, start)
+				if err != nil {
+					return err
+				}
+				o.Outages = append(o.Outages, w)
+			}
+			sb, err := sandbox.New(o)
+			if err != nil {
+				return err
+			}
+			srv := &http.Server{Addr: listen, Handler: sb.Handler(), ReadHeaderTimeout: 10 * time.Second}
+			go func() {
+				<-cmd.Context().Done()
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				_ = srv.Shutdown(ctx)
+			}()
+			log.Info("LGSP sandbox listening", "addr", listen, "tls", tlsCert != "")
+			if tlsCert != "" {
+				err = srv.ListenAndServeTLS(tlsCert, tlsKey)
+			} else {
+				err = srv.ListenAndServe()
+			}
+			if errors.Is(err, http.ErrServerClosed) {
+				return nil
+			}
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&listen, "listen", "127.0.0.1:8089", "địa chỉ lắng nghe / listen address")
+	f.StringSliceVar(&trust, "trust", nil, "chứng thư ký số được tin cậy (PEM), có thể lặp / trusted signing certificates (PEM), repeatable")
+	f.StringVar(&clientID, "client-id", "lgsp-connector", "client_id được chấp nhận / accepted client_id")
+	f.StringVar(&clientSecret, "client-secret", "", "client_secret được chấp nhận (hoặc LGSP_SANDBOX_CLIENT_SECRET) / accepted client_secret")
+	f.Float64Var(&o.ErrorRate, "error-rate", 0, "tỉ lệ trả lỗi 5xx / fraction of 5xx answers")
+	f.Float64Var(&o.ThrottleRate, "throttle-rate", 0, "tỉ lệ trả 429 / fraction of 429 answers")
+	f.DurationVar(&o.RetryAfter, "retry-after", 2*time.Second, "Retry-After gửi kèm 429 / Retry-After sent with 429")
+	f.DurationVar(&o.Latency, "latency", 0, "độ trễ thêm vào / added latency")
+	f.DurationVar(&o.LatencyJitter, "latency-jitter", 0, "dao động độ trễ / latency jitter")
+	f.Float64Var(&o.DropAckRate, "drop-ack-rate", 0, "tỉ lệ nhận gói nhưng trả 502 (mất xác nhận) / accept but answer 502")
+	f.StringSliceVar(&outages, "outage", nil, "ngừng dịch vụ DURATION@OFFSET, ví dụ 10m@5m / outage DURATION@OFFSET")
+	f.Int64Var(&o.Seed, "seed", 1, "hạt giống ngẫu nhiên / random seed")
+	f.StringVar(&storeDir, "store-dir", "", "ghi gói đã nhận vào thư mục / write accepted packets to this directory")
+	f.StringVar(&tlsCert, "tls-cert", "", "chứng thư TLS (PEM) / TLS certificate")
+	f.StringVar(&tlsKey, "tls-key", "", "khóa TLS (PEM) / TLS key")
+	f.BoolVarP(&verbose, "verbose", "v", false, "nhật ký chi tiết / verbose logs")
+	return cmd
+}
+
+func subjects(certs []*x509.Certificate) []string {
+	out := make([]string, len(certs))
+	for i, c := range certs {
+		out[i] = c.Subject.CommonName
+	}
+	return out
+}

@@ -1,0 +1,204 @@
+// Package app assembles a running connector from a loaded configuration:
+// source, mapper, signer, outbox, LGSP client and pipeline. The CLI, the
+// demo and the end-to-end tests all build the connector through it, so
+// what is tested is what runs.
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/hcmc-lgsp/lgsp-connector/connectors"
+	"github.com/hcmc-lgsp/lgsp-connector/internal/config"
+	"github.com/hcmc-lgsp/lgsp-connector/internal/lgsp"
+	"github.com/hcmc-lgsp/lgsp-connector/internal/logging"
+	"github.com/hcmc-lgsp/lgsp-connector/internal/outbox"
+	"github.com/hcmc-lgsp/lgsp-connector/internal/pipeline"
+	"github.com/hcmc-lgsp/lgsp-connector/mapping"
+	"github.com/hcmc-lgsp/lgsp-connector/packets"
+	"github.com/hcmc-lgsp/lgsp-connector/signing"
+)
+
+// App is an assembled connector.
+type App struct {
+	Config   *config.Config
+	Source   connectors.Source
+	Mapper   *mapping.Mapper
+	Signer   *signing.Signer
+	Store    *outbox.Store
+	Client   *lgsp.Client
+	Pipeline *pipeline.Pipeline
+	Logger   *slog.Logger
+}
+
+// Options adjust what Build does beyond the configuration.
+type Options struct {
+	Logger *slog.Logger
+	Now    func() time.Time
+	// Signer overrides the configured signing key (the demo generates one).
+	Signer *signing.Signer
+	// SourceSettings lets tests inject settings such as a clock.
+	SourceSettings *connectors.Settings
+}
+
+// OpenStore opens only the outbox, for commands that read or fix the
+// delivery log (log, retry) while `run` may be running.
+func OpenStore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*outbox.Store, error) {
+	st, err := outbox.Open(ctx, outbox.Options{Path: cfg.Store.Path, Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("mở kho lưu / open store %s: %w", cfg.Store.Path, err)
+	}
+	return st, nil
+}
+
+// Build assembles the connector. On error everything opened is closed.
+func Build(ctx context.Context, cfg *config.Config, o Options) (_ *App, err error) {
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	a := &App{Config: cfg, Logger: log}
+	defer func() {
+		if err != nil {
+			a.Close(context.Background())
+		}
+	}()
+
+	factory, ok := connectors.Lookup(cfg.Source.Type)
+	if !ok {
+		return nil, fmt.Errorf("source.type %q: không có connector / unknown connector (known: %v)", cfg.Source.Type, connectors.Types())
+	}
+	settings := connectors.Settings{Logger: log.With("component", "source")}
+	if o.SourceSettings != nil {
+		settings = *o.SourceSettings
+		if settings.Logger == nil {
+			settings.Logger = log.With("component", "source")
+		}
+	}
+	if a.Source, err = factory.CreateSource(settings, cfg.Source.Settings); err != nil {
+		return nil, fmt.Errorf("source: %w", err)
+	}
+
+	if a.Mapper, err = mapping.New(cfg.Mapping, mapping.Options{}); err != nil {
+		return nil, fmt.Errorf("mapping: %w", err)
+	}
+
+	profile, err := packets.ProfileByName(cfg.LGSP.Profile)
+	if err != nil {
+		return nil, fmt.Errorf("lgsp.profile: %w", err)
+	}
+
+	a.Signer = o.Signer
+	if a.Signer == nil && profile.Name() == "hcm-lgsp" {
+		alg, err := signing.ParseAlgorithm(cfg.Signing.Algorithm)
+		if err != nil {
+			return nil, fmt.Errorf("signing.algorithm: %w", err)
+		}
+		a.Signer, err = signing.LoadSigner(signing.LoadOptions{
+			CertFile: cfg.Signing.CertFile, KeyFile: cfg.Signing.KeyFile,
+			PKCS12File: cfg.Signing.PKCS12File, Passphrase: cfg.Signing.Passphrase.Reveal(),
+			Algorithm: alg,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("signing: %w", err)
+		}
+	}
+
+	if a.Store, err = OpenStore(ctx, cfg, log.With("component", "outbox")); err != nil {
+		return nil, err
+	}
+
+	a.Client, err = lgsp.New(lgsp.Options{
+		BaseURL: cfg.LGSP.BaseURL, TokenURL: cfg.LGSP.TokenURL,
+		ClientID: cfg.LGSP.ClientID, ClientSecret: cfg.LGSP.ClientSecret.Reveal(), TokenAuth: cfg.LGSP.TokenAuth,
+		CAFile: cfg.LGSP.CAFile, ClientCertFile: cfg.LGSP.ClientCert, ClientKeyFile: cfg.LGSP.ClientKey,
+		InsecureSkipVerify: cfg.LGSP.InsecureSkipVerify, Timeout: cfg.LGSP.Timeout, QuickRetries: quickRetries(cfg.LGSP.QuickRetries),
+		Headers: cfg.LGSP.Headers, UserAgent: "lgsp-connector", Logger: log.With("component", "lgsp"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("lgsp: %w", err)
+	}
+
+	endpoints := map[packets.Kind]string{}
+	for k, v := range cfg.LGSP.Endpoints {
+		endpoints[packets.Kind(k)] = v
+	}
+	policy, err := packets.ParseMaHoSoPolicy(cfg.Validation.MaHoSoPolicy)
+	if err != nil {
+		return nil, fmt.Errorf("validation.mahoso_policy: %w", err)
+	}
+	var signer pipeline.Signer
+	if a.Signer != nil {
+		signer = a.Signer
+	}
+	a.Pipeline, err = pipeline.New(a.Source, a.Mapper, signer, a.Store, a.Client, pipeline.Options{
+		UnitCode: cfg.Unit.Code, Receiver: cfg.LGSP.Receiver, Profile: profile, Endpoints: endpoints,
+		Validate: packets.ValidateOptions{MaHoSoPolicy: policy},
+		Workers:  cfg.Delivery.Workers, Lease: cfg.Delivery.Lease, MaxAttempts: cfg.Delivery.MaxAttempts,
+		BackoffBase: cfg.Delivery.BackoffBase, BackoffMax: cfg.Delivery.BackoffMax,
+		MaskRecord: MaskRecord, Now: o.Now, Logger: log.With("component", "pipeline"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := a.Source.Start(ctx); err != nil {
+		return nil, fmt.Errorf("source: %w", err)
+	}
+	return a, nil
+}
+
+// MaskRecord renders a raw legacy row for the quarantine table with
+// personal data masked; byte columns are shown as text when valid UTF-8,
+// else as hex so the encoding problem stays visible.
+func MaskRecord(values map[string]any) []byte {
+	out := make(map[string]any, len(values))
+	for k, v := range values {
+		if k == connectors.RecordErrorKey {
+			continue
+		}
+		switch x := v.(type) {
+		case []byte:
+			v = printable(x)
+		case []map[string]any:
+			v = fmt.Sprintf("%d child rows", len(x))
+		}
+		out[k] = logging.MaskValue(k, v)
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return []byte(`{"error":"record not representable"}`)
+	}
+	return b
+}
+
+func printable(b []byte) string {
+	if json.Valid([]byte(`"` + string(b) + `"`)) {
+		return string(b)
+	}
+	return fmt.Sprintf("hex:%x", b)
+}
+
+// Close shuts everything down; safe on a partly built App.
+func (a *App) Close(ctx context.Context) error {
+	var errs []error
+	if a.Source != nil {
+		errs = append(errs, a.Source.Shutdown(ctx))
+	}
+	if a.Store != nil {
+		errs = append(errs, a.Store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// quickRetries translates the configuration's 0 ("no quick retries") to
+// the transport's -1 (its 0 means "default").
+func quickRetries(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
+}

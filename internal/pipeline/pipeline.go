@@ -1,0 +1,534 @@
+// Package pipeline moves records from a source to LGSP: read → map →
+// validate → encode → sign → outbox (cursor in the same transaction), then
+// delivery workers lease packets from the outbox, send them and record
+// every attempt. Crash anywhere and nothing is lost: the cursor only moves
+// with the packets it produced, and a packet only leaves the outbox once
+// LGSP acknowledged it.
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/hcmc-lgsp/lgsp-connector/connectors"
+	"github.com/hcmc-lgsp/lgsp-connector/internal/lgsp"
+	"github.com/hcmc-lgsp/lgsp-connector/internal/outbox"
+	"github.com/hcmc-lgsp/lgsp-connector/mapping"
+	"github.com/hcmc-lgsp/lgsp-connector/packets"
+)
+
+// Signer signs an encoded packet; the signed bytes are stored and sent
+// verbatim.
+type Signer interface {
+	Sign(doc []byte) ([]byte, error)
+}
+
+// Sender delivers one packet to LGSP.
+type Sender interface {
+	Send(ctx context.Context, r lgsp.Request) lgsp.Result
+}
+
+// Mapper turns a raw record into a packet body.
+type Mapper interface {
+	Map(stream, key string, values map[string]any) (*packets.Packet, []packets.Issue, error)
+}
+
+// Options configure a Pipeline. Zero values get the defaults noted.
+type Options struct {
+	UnitCode  string // MaDonViGui
+	Receiver  string // MaDonViNhan
+	Profile   packets.Profile
+	Endpoints map[packets.Kind]string
+	Validate  packets.ValidateOptions
+
+	BatchSize int // records per source read, default 500
+	// SignWorkers bounds parallel map+sign inside a batch (default: cores).
+	SignWorkers int
+
+	Workers     int           // concurrent deliveries, default 4
+	Lease       time.Duration // default 2m
+	MaxAttempts int           // transient failures before dead; 0 = never
+	BackoffBase time.Duration // default 5s
+	BackoffMax  time.Duration // default 1h
+
+	// MaskRecord renders a raw record for the quarantine table with
+	// personal data masked. Nil stores no record body.
+	MaskRecord func(values map[string]any) []byte
+
+	Now    func() time.Time
+	Logger *slog.Logger
+	Owner  string // lease owner name, default host-pid style id
+}
+
+// Pipeline wires a source, a mapper, a signer, the outbox and a sender.
+type Pipeline struct {
+	src    connectors.Source
+	mapper Mapper
+	signer Signer
+	store  *outbox.Store
+	sender Sender
+	o      Options
+	log    *slog.Logger
+
+	wake chan struct{}
+	c    counters
+}
+
+type counters struct {
+	read, queued, duplicates, quarantined atomic.Int64
+	delivered, dead, retried, throttled   atomic.Int64
+	attempts                              atomic.Int64
+}
+
+// Totals are the pipeline's counters since it was built.
+type Totals struct {
+	Read              int64 `json:"read"`
+	Queued            int64 `json:"queued"`
+	Delivered         int64 `json:"delivered"`
+	Quarantined       int64 `json:"quarantined"`
+	Failed            int64 `json:"failed"`
+	DuplicatesDropped int64 `json:"duplicates_dropped"`
+	Retries           int64 `json:"retries"`
+	Throttled         int64 `json:"throttled"`
+	Attempts          int64 `json:"attempts"`
+}
+
+// New builds a pipeline. signer may be nil for profiles that are not
+// signed (dvcqg JSON).
+func New(src connectors.Source, m Mapper, signer Signer, store *outbox.Store, sender Sender, o Options) (*Pipeline, error) {
+	if src == nil || m == nil || store == nil || sender == nil || o.Profile == nil {
+		return nil, errors.New("pipeline: source, mapper, store, sender and profile are required")
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 500
+	}
+	if o.SignWorkers <= 0 {
+		o.SignWorkers = runtime.GOMAXPROCS(0)
+	}
+	if o.Workers <= 0 {
+		o.Workers = 4
+	}
+	if o.Lease <= 0 {
+		o.Lease = 2 * time.Minute
+	}
+	if o.BackoffBase <= 0 {
+		o.BackoffBase = 5 * time.Second
+	}
+	if o.BackoffMax <= 0 {
+		o.BackoffMax = time.Hour
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Owner == "" {
+		o.Owner = "worker-" + uuid.NewString()[:8]
+	}
+	return &Pipeline{src: src, mapper: m, signer: signer, store: store, sender: sender, o: o, log: o.Logger, wake: make(chan struct{}, 1)}, nil
+}
+
+// Totals returns the counters.
+func (p *Pipeline) Totals() Totals {
+	return Totals{
+		Read: p.c.read.Load(), Queued: p.c.queued.Load(), Delivered: p.c.delivered.Load(),
+		Quarantined: p.c.quarantined.Load(), Failed: p.c.dead.Load(), DuplicatesDropped: p.c.duplicates.Load(),
+		Retries: p.c.retried.Load(), Throttled: p.c.throttled.Load(), Attempts: p.c.attempts.Load(),
+	}
+}
+
+// PollStats say what one Poll did.
+type PollStats struct {
+	Read, Queued, Duplicates, Quarantined int
+}
+
+// Poll reads every stream until it is caught up (or ctx ends), committing
+// each batch with its cursor.
+func (p *Pipeline) Poll(ctx context.Context) (PollStats, error) {
+	var total PollStats
+	for _, stream := range p.src.Streams() {
+		st, err := p.pollStream(ctx, stream)
+		total.Read += st.Read
+		total.Queued += st.Queued
+		total.Duplicates += st.Duplicates
+		total.Quarantined += st.Quarantined
+		if err != nil {
+			return total, err
+		}
+	}
+	if total.Queued > 0 {
+		p.Wake()
+	}
+	if total.Read > 0 {
+		p.log.Info("poll finished", "read", total.Read, "queued", total.Queued, "quarantined", total.Quarantined, "duplicates", total.Duplicates)
+	}
+	return total, nil
+}
+
+func (p *Pipeline) pollStream(ctx context.Context, stream string) (PollStats, error) {
+	var st PollStats
+	raw, err := p.store.Cursor(ctx, stream)
+	if err != nil {
+		return st, fmt.Errorf("stream %s: read cursor: %w", stream, err)
+	}
+	var cur connectors.Cursor
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &cur); err != nil {
+			return st, fmt.Errorf("stream %s: stored cursor %q is unreadable: %w", stream, raw, err)
+		}
+	}
+	for ctx.Err() == nil {
+		batch, err := p.src.Read(ctx, stream, cur, p.o.BatchSize)
+		if err != nil {
+			return st, fmt.Errorf("stream %s: %w", stream, err)
+		}
+		if len(batch.Records) == 0 {
+			return st, nil
+		}
+		pkts, rejected := p.process(ctx, batch.Records)
+		next, err := json.Marshal(batch.Next)
+		if err != nil {
+			return st, err
+		}
+		res, err := p.store.Commit(ctx, stream, next, pkts, rejected)
+		if err != nil {
+			return st, fmt.Errorf("stream %s: commit batch of %d: %w", stream, len(batch.Records), err)
+		}
+		st.Read += len(batch.Records)
+		st.Queued += res.Inserted
+		st.Duplicates += res.Duplicates
+		st.Quarantined += res.Quarantined
+		p.c.read.Add(int64(len(batch.Records)))
+		p.c.queued.Add(int64(res.Inserted))
+		p.c.duplicates.Add(int64(res.Duplicates))
+		p.c.quarantined.Add(int64(res.Quarantined))
+		cur = batch.Next
+		if !batch.More {
+			return st, nil
+		}
+	}
+	return st, ctx.Err()
+}
+
+// process maps, validates, encodes and signs records in parallel, keeping
+// their order.
+func (p *Pipeline) process(ctx context.Context, recs []connectors.Record) ([]outbox.NewPacket, []outbox.Rejected) {
+	type out struct {
+		pkt *outbox.NewPacket
+		rej *outbox.Rejected
+	}
+	results := make([]out, len(recs))
+	now := p.o.Now()
+	var wg sync.WaitGroup
+	next := atomic.Int64{}
+	for w := 0; w < min(p.o.SignWorkers, len(recs)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(recs) || ctx.Err() != nil {
+					return
+				}
+				pkt, rej := p.build(recs[i], now)
+				results[i] = out{pkt, rej}
+			}
+		}()
+	}
+	wg.Wait()
+	var pkts []outbox.NewPacket
+	var rejected []outbox.Rejected
+	for _, r := range results {
+		switch {
+		case r.pkt != nil:
+			pkts = append(pkts, *r.pkt)
+		case r.rej != nil:
+			rejected = append(rejected, *r.rej)
+		}
+	}
+	return pkts, rejected
+}
+
+// idNamespace makes message IDs deterministic: the same row version always
+// yields the same MaGoiTin, so a re-read after a crash is dropped as a
+// duplicate by the outbox and by the receiver.
+var idNamespace = uuid.MustParse("6f1c8a52-3c0e-5b7e-9a41-2d2b7c1e9f30")
+
+func (p *Pipeline) recordID(rec connectors.Record, suffix string) string {
+	name := p.o.UnitCode + "|" + rec.Stream + "|" + rec.Key + "|" + rec.Cursor.Updated.UTC().Format(time.RFC3339Nano) + suffix
+	return uuid.NewSHA1(idNamespace, []byte(name)).String()
+}
+
+func (p *Pipeline) build(rec connectors.Record, now time.Time) (*outbox.NewPacket, *outbox.Rejected) {
+	reject := func(field, value, reason string) *outbox.Rejected {
+		r := &outbox.Rejected{ID: p.recordID(rec, "|quarantine"), Stream: rec.Stream, RecordKey: rec.Key, Field: field, Value: value, Reason: reason}
+		if p.o.MaskRecord != nil {
+			r.Record = p.o.MaskRecord(rec.Values)
+		}
+		return r
+	}
+	if rerr := connectors.RecordErrorOf(rec); rerr != nil {
+		return nil, reject(rerr.Field, rerr.Value, rerr.Reason)
+	}
+	pkt, warnings, err := p.mapper.Map(rec.Stream, rec.Key, rec.Values)
+	if err != nil {
+		var me *mapping.Error
+		if errors.As(err, &me) {
+			return nil, reject(me.Field, me.Value, me.Reason)
+		}
+		return nil, reject("", "", err.Error())
+	}
+	pkt.Header = packets.Header{
+		MaGoiTin:    p.recordID(rec, ""),
+		LoaiGoiTin:  pkt.Header.LoaiGoiTin,
+		PhienBan:    packets.SchemaVersion,
+		MaDonViGui:  p.o.UnitCode,
+		MaDonViNhan: p.o.Receiver,
+		ThoiGianTao: now,
+	}
+	more, err := packets.Validate(pkt, p.o.Validate)
+	if err != nil {
+		var ve *packets.ValidationError
+		if errors.As(err, &ve) && len(ve.Issues) > 0 {
+			first := ve.Issues[0]
+			return nil, reject(first.Field, first.Value, ve.Error())
+		}
+		return nil, reject("", "", err.Error())
+	}
+	warnings = append(warnings, more...)
+	body, err := p.o.Profile.Encode(pkt)
+	if err != nil {
+		return nil, reject("", "", "encode: "+err.Error())
+	}
+	if p.signer != nil {
+		if body, err = p.signer.Sign(body); err != nil {
+			return nil, reject("", "", "sign: "+err.Error())
+		}
+	}
+	np := &outbox.NewPacket{
+		ID: pkt.Header.MaGoiTin, Stream: rec.Stream, RecordKey: rec.Key,
+		Kind: string(pkt.Header.LoaiGoiTin), Profile: p.o.Profile.Name(),
+		Endpoint: p.o.Endpoints[pkt.Header.LoaiGoiTin], MaHoSo: maHoSo(pkt), Body: body,
+	}
+	for _, w := range warnings {
+		np.Warnings = append(np.Warnings, fmt.Sprintf("%s %q: %s", w.Field, w.Value, w.Reason))
+	}
+	return np, nil
+}
+
+func maHoSo(p *packets.Packet) string {
+	switch {
+	case p.Dossier != nil:
+		return p.Dossier.MaHoSo
+	case p.Progress != nil:
+		return p.Progress.MaHoSo
+	}
+	return ""
+}
+
+// Wake nudges the delivery loop (new packets were queued).
+func (p *Pipeline) Wake() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// DeliverStats say what one DeliverDue did.
+type DeliverStats struct {
+	Delivered, Retried, Dead int
+}
+
+// DeliverDue sends every packet that is due now and returns when none is
+// left due. Each of the Workers leases a few packets at a time on its own,
+// so one slow or failing packet never holds up the others.
+func (p *Pipeline) DeliverDue(ctx context.Context) (DeliverStats, error) {
+	var (
+		st       DeliverStats
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	for w := 0; w < p.o.Workers; w++ {
+		wg.Add(1)
+		go func(owner string) {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				batch, err := p.store.Lease(ctx, owner, leasePerWorker, p.o.Lease)
+				if err == nil && len(batch) == 0 {
+					return
+				}
+				if err != nil {
+					mu.Lock()
+					if firstErr == nil && ctx.Err() == nil {
+						firstErr = fmt.Errorf("lease packets: %w", err)
+					}
+					mu.Unlock()
+					return
+				}
+				for _, pk := range batch {
+					outcome, err := p.deliver(ctx, pk, owner)
+					mu.Lock()
+					if err != nil && firstErr == nil {
+						firstErr = err
+					}
+					switch outcome {
+					case "delivered":
+						st.Delivered++
+					case "dead":
+						st.Dead++
+					case "retry", "throttled":
+						st.Retried++
+					}
+					mu.Unlock()
+				}
+			}
+		}(fmt.Sprintf("%s/%d", p.o.Owner, w))
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return st, firstErr
+	}
+	return st, ctx.Err()
+}
+
+// leasePerWorker keeps leases short-lived: a worker holds only what it is
+// about to send.
+const leasePerWorker = 2
+
+func (p *Pipeline) deliver(ctx context.Context, pk outbox.Packet, owner string) (string, error) {
+	start := p.o.Now()
+	res := p.sender.Send(ctx, lgsp.Request{Path: pk.Endpoint, MessageID: pk.ID, ContentType: p.o.Profile.ContentType(), Body: pk.Body})
+	p.c.attempts.Add(1)
+	a := outbox.Attempt{At: start, Owner: owner, Endpoint: res.Endpoint, HTTPStatus: res.Status, Latency: res.Latency, Excerpt: res.Excerpt}
+	if res.Err != nil {
+		a.Error = res.Err.Error()
+	}
+	// Settle the outcome even when shutting down: an acknowledged packet
+	// must be marked delivered, an interrupted one released for the next
+	// run (same message ID, so the receiver drops it if it did arrive).
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if ctx.Err() != nil && res.Class != lgsp.ClassDelivered {
+		a.Outcome = "interrupted"
+		err := p.store.MarkRetry(sctx, pk.ID, p.o.Now(), a)
+		if errors.Is(err, outbox.ErrNotInFlight) {
+			err = nil
+		}
+		return a.Outcome, err
+	}
+	ctx = sctx
+	var err error
+	switch res.Class {
+	case lgsp.ClassDelivered:
+		a.Outcome = "delivered"
+		err = p.store.MarkDelivered(ctx, pk.ID, a)
+		p.c.delivered.Add(1)
+	case lgsp.ClassPermanent:
+		a.Outcome = "dead"
+		reason := fmt.Sprintf("LGSP rejected the packet (HTTP %d): %s", res.Status, firstNonEmpty(res.Excerpt, a.Error))
+		err = p.store.MarkDead(ctx, pk.ID, reason, a)
+		p.c.dead.Add(1)
+		p.log.Warn("packet rejected permanently", "ma_goi_tin", pk.ID, "ma_ho_so", pk.MaHoSo, "status", res.Status)
+	default:
+		if res.Class == lgsp.ClassTransient && p.o.MaxAttempts > 0 && pk.Attempts+1 >= p.o.MaxAttempts {
+			a.Outcome = "dead"
+			err = p.store.MarkDead(ctx, pk.ID, fmt.Sprintf("gave up after %d attempts: %s", pk.Attempts+1, firstNonEmpty(a.Error, res.Excerpt)), a)
+			p.c.dead.Add(1)
+			break
+		}
+		wait := p.backoff(pk.Attempts)
+		a.Outcome = "retry"
+		if res.Class == lgsp.ClassThrottled {
+			a.Outcome = "throttled"
+			p.c.throttled.Add(1)
+			wait = max(wait, res.RetryAfter)
+		}
+		err = p.store.MarkRetry(ctx, pk.ID, p.o.Now().Add(wait), a)
+		p.c.retried.Add(1)
+	}
+	if errors.Is(err, outbox.ErrNotInFlight) {
+		// Our lease expired and another worker took the packet; the
+		// attempt is recorded, the newer owner decides the state.
+		return a.Outcome, nil
+	}
+	return a.Outcome, err
+}
+
+// backoff is exponential with full jitter between half and the whole step.
+func (p *Pipeline) backoff(attempts int) time.Duration {
+	d := p.o.BackoffBase
+	for i := 0; i < attempts && d < p.o.BackoffMax; i++ {
+		d *= 2
+	}
+	d = min(d, p.o.BackoffMax)
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// RunDelivery delivers until ctx ends: it sends what is due, then waits for
+// new packets (Wake) or the next retry time, checking at least every
+// idleCheck.
+func (p *Pipeline) RunDelivery(ctx context.Context, idleCheck time.Duration) error {
+	if idleCheck <= 0 {
+		idleCheck = time.Second
+	}
+	t := time.NewTicker(idleCheck)
+	defer t.Stop()
+	for {
+		if _, err := p.DeliverDue(ctx); err != nil && ctx.Err() == nil {
+			p.log.Error("delivery round failed; retrying", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-p.wake:
+		case <-t.C:
+		}
+	}
+}
+
+// Drain runs polls and deliveries until every source is caught up and no
+// packet is pending or in flight (used by `once` and the demo). It waits
+// for retry times with a short tick.
+func (p *Pipeline) Drain(ctx context.Context, tick time.Duration) error {
+	if _, err := p.Poll(ctx); err != nil {
+		return err
+	}
+	for ctx.Err() == nil {
+		if _, err := p.DeliverDue(ctx); err != nil {
+			return err
+		}
+		c, err := p.store.Counts(ctx)
+		if err != nil {
+			return err
+		}
+		if c.Pending == 0 && c.InFlight == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(tick):
+		}
+	}
+	return ctx.Err()
+}

@@ -1,0 +1,77 @@
+package signing
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// dossierDoc builds a ~3 KB hcm-lgsp dossier packet with ten processing steps.
+func dossierDoc() string {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><GoiTin><ThongTinGoiTin>` +
+		`<MaGoiTin>3f0c1e52-8a47-4d0e-9b1a-2f6f1f0c9a11</MaGoiTin><LoaiGoiTin>HoSo</LoaiGoiTin><PhienBan>1.0</PhienBan>` +
+		`<MaDonViGui>000.00.06.H29</MaDonViGui><MaDonViNhan>000.00.00.H29</MaDonViNhan><ThoiGianTao>20260315090000</ThoiGianTao>` +
+		`</ThongTinGoiTin><NoiDung><HoSo><MaHoSo>000.00.06.H29-260315-0001</MaHoSo><MaTTHC>1.001612</MaTTHC>` +
+		`<TenThuTuc>Cấp giấy chứng nhận đăng ký hộ kinh doanh</TenThuTuc><MaLinhVuc>G02</MaLinhVuc>` +
+		`<ChuHoSo>Nguyễn Thị Ánh Tuyết</ChuHoSo><LoaiDoiTuong>1</LoaiDoiTuong><DiaChi>Số 12 Lê Lợi, Phường Bến Thành, Thành phố Hồ Chí Minh</DiaChi>` +
+		`<KenhThucHien>2</KenhThucHien><TrangThaiHoSo>4</TrangThaiHoSo><NgayTiepNhan>20260310083000</NgayTiepNhan>` +
+		`<NgayHenTra>20260320170000</NgayHenTra><QuaTrinhXuLy>`)
+	for i := 1; i <= 10; i++ {
+		fmt.Fprintf(&b, `<BuocXuLy><STT>%d</STT><MaCanBo>CB%04d</MaCanBo><TenCanBo>Trần Văn Bình %d</TenCanBo>`+
+			`<NoiDungXuLy>Chuyển phòng chuyên môn thẩm định hồ sơ bước %d</NoiDungXuLy><ThoiGian>202603%02d090000</ThoiGian></BuocXuLy>`, i, i, i, i, 10+i%5)
+	}
+	b.WriteString(`</QuaTrinhXuLy></HoSo></NoiDung></GoiTin>`)
+	return b.String()
+}
+
+func TestDossierDocSize(t *testing.T) {
+	if n := len(dossierDoc()); n < 2800 || n > 3600 {
+		t.Fatalf("benchmark document is %d bytes, want about 3 KB", n)
+	}
+}
+
+// BenchmarkSign measures the whole Sign: parse, checks, canonicalise,
+// digest, RSA, splice.
+func BenchmarkSign(b *testing.B) {
+	fx := mustFixtures(b)
+	s := mustSigner(b, fx.sender, RSASHA256)
+	doc := []byte(dossierDoc())
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Sign(doc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRSASign2048 is the floor: the RSA private-key operation alone.
+func BenchmarkRSASign2048(b *testing.B) {
+	fx := mustFixtures(b)
+	digest := sha256.Sum256([]byte(dossierDoc()))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := rsa.SignPKCS1v15(rand.Reader, fx.sender.key, crypto.SHA256, digest[:]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkVerify is the receiver's cost per packet.
+func BenchmarkVerify(b *testing.B) {
+	fx := mustFixtures(b)
+	signed := mustSign(b, mustSigner(b, fx.sender, RSASHA256), dossierDoc())
+	v := mustVerifier(b, VerifierOptions{}, fx.sender.cert)
+	b.SetBytes(int64(len(signed)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.Verify(signed); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
