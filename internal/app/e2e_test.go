@@ -75,7 +75,7 @@ func newRig(t *testing.T, dossiers, bad, maxSteps int, faults sandbox.Options) *
 	t.Cleanup(func() { _ = srv.Close() })
 	yaml, err := demo.RenderConfig(demo.ConfigParams{
 		Driver: "mysql", LegacyDSN: dsn, LGSPURL: "http://" + ln.Addr().String(), ClientSecret: "e2e-secret",
-		CertFile: certFile, KeyFile: keyFile, StorePath: filepath.Join(dir, "outbox.db"), Workers: 16, Lease: "5s",
+		CertFile: certFile, KeyFile: keyFile, StorePath: filepath.Join(dir, "outbox.db"), Workers: 16, Lease: "10s",
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -80,8 +80,9 @@ type Pipeline struct {
 	o      Options
 	log    *slog.Logger
 
-	wake chan struct{}
-	c    counters
+	wake            chan struct{}
+	c               counters
+	lastConfigAlert atomic.Int64
 }
 
 type counters struct {
@@ -436,6 +437,15 @@ func (p *Pipeline) deliver(ctx context.Context, pk outbox.Packet, owner string) 
 		err = p.store.MarkDelivered(ctx, pk.ID, a)
 		p.c.delivered.Add(1)
 	case lgsp.ClassPermanent:
+		if errors.Is(res.Err, lgsp.ErrConfig) {
+			// Our side is misconfigured (TLS trust, credentials): the packet
+			// is fine, so it waits rather than dying with all the others.
+			a.Outcome = "retry"
+			err = p.store.MarkRetry(ctx, pk.ID, p.o.Now().Add(p.o.BackoffMax), a)
+			p.c.retried.Add(1)
+			p.configProblem(res)
+			break
+		}
 		a.Outcome = "dead"
 		reason := fmt.Sprintf("LGSP rejected the packet (HTTP %d): %s", res.Status, firstNonEmpty(res.Excerpt, a.Error))
 		err = p.store.MarkDead(ctx, pk.ID, reason, a)
@@ -464,6 +474,18 @@ func (p *Pipeline) deliver(ctx context.Context, pk outbox.Packet, owner string) 
 		return a.Outcome, nil
 	}
 	return a.Outcome, err
+}
+
+// configProblem reports a connector-side configuration failure loudly,
+// at most once a minute.
+func (p *Pipeline) configProblem(res lgsp.Result) {
+	now := p.o.Now().UnixNano()
+	last := p.lastConfigAlert.Load()
+	if now-last < int64(time.Minute) || !p.lastConfigAlert.CompareAndSwap(last, now) {
+		return
+	}
+	p.log.Error("LGSP refuses the connector's credentials or TLS: delivery is paused until it is fixed (run lgsp-connector doctor)",
+		"status", res.Status, "err", res.Err)
 }
 
 // backoff is exponential with full jitter between half and the whole step.

@@ -50,9 +50,11 @@ type Stats struct {
 // Schema returns the CREATE statements for the dialect, indexes included
 // (the cursor columns of every stream are indexed, as doctor requires).
 func Schema(d Dialect) []string {
-	dt, pk, text, long := "TEXT", "INTEGER PRIMARY KEY", "TEXT", "TEXT"
+	dt, pk, text, long, raw := "TEXT", "INTEGER PRIMARY KEY", "TEXT", "TEXT", "TEXT"
 	if d == MySQL {
-		dt, pk, text, long = "DATETIME", "BIGINT PRIMARY KEY", "VARCHAR(255)", "TEXT"
+		// The applicant name is a byte column, as in legacy systems that
+		// stored whatever encoding the desk PC used: the mapping decodes it.
+		dt, pk, text, long, raw = "DATETIME", "BIGINT PRIMARY KEY", "VARCHAR(255)", "TEXT", "VARBINARY(255)"
 	}
 	return []string{
 		`CREATE TABLE hs_hoso (
@@ -63,7 +65,7 @@ func Schema(d Dialect) []string {
   ma_linh_vuc ` + text + ` NULL,
   ten_linh_vuc ` + text + ` NULL,
   kenh_nop ` + text + ` NULL,
-  ho_ten_nguoi_nop ` + text + ` NULL,
+  ho_ten_nguoi_nop ` + raw + ` NULL,
   so_giay_to ` + text + ` NULL,
   loai_doi_tuong ` + text + ` NULL,
   dien_thoai ` + text + ` NULL,
