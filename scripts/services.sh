@@ -11,6 +11,9 @@ if ! command -v mariadbd >/dev/null 2>&1 && ! command -v mysqld >/dev/null 2>&1 
    && [ ! -x /usr/sbin/mariadbd ] && [ ! -x /usr/sbin/mysqld ]; then
   need_install+=(mariadb-server)
 fi
+if [ -z "${LGSP_TEST_POSTGRES_DSN:-}" ] && ! command -v pg_ctlcluster >/dev/null 2>&1; then
+  need_install+=(postgresql)
+fi
 if [ ${#need_install[@]} -gt 0 ]; then
   echo "services: installing ${need_install[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -40,4 +43,15 @@ if [ -z "${LGSP_TEST_MARIADB_DSN:-}" ] && ! mariadb_up; then
   for _ in $(seq 1 60); do mariadb_up && break; sleep 0.5; done
   mariadb_up || { echo "services: MariaDB did not start; see its error log" >&2; exit 1; }
 fi
-echo "services: xmlsec1 $(xmlsec1 --version | awk '{print $2}'), MariaDB ready"
+# PostgreSQL: the SQL source's tests also run against it.
+pg_up() { pg_isready -h 127.0.0.1 -p 5432 -q >/dev/null 2>&1; }
+if [ -z "${LGSP_TEST_POSTGRES_DSN:-}" ] && ! pg_up; then
+  echo "services: starting PostgreSQL"
+  for v in $(ls /etc/postgresql 2>/dev/null); do
+    pg_ctlcluster --skip-systemctl-redirect "$v" main start || true
+  done
+  for _ in $(seq 1 60); do pg_up && break; sleep 0.5; done
+  pg_up || { echo "services: PostgreSQL did not start" >&2; exit 1; }
+fi
+
+echo "services: xmlsec1 $(xmlsec1 --version | awk '{print $2}'), MariaDB and PostgreSQL ready"

@@ -6,12 +6,14 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hcmc-lgsp/lgsp-connector/internal/demo"
 	"github.com/hcmc-lgsp/lgsp-connector/internal/logging"
+	"github.com/hcmc-lgsp/lgsp-connector/internal/pipeline"
 )
 
 func newDemoCmd() *cobra.Command {
@@ -38,21 +40,38 @@ a signing certificate and an in-process LGSP sandbox, then runs the real pipelin
 			if !asJSON {
 				fmt.Fprintf(out, "lgsp-connector demo: tạo %d hồ sơ mẫu (+%d dòng lỗi) và LGSP sandbox…\n", o.Dossiers, o.BadRows)
 			}
+			if !once {
+				o.Live = true
+				o.Progress = func(id int64, t pipeline.Totals) {
+					fmt.Fprintf(out, "%s  hồ sơ #%d vừa được xử lý tại bộ phận một cửa → đã gửi tổng cộng %d gói / dossier #%d changed → %d packets delivered in total\n",
+						time.Now().Format("15:04:05"), id, t.Delivered, id, t.Delivered)
+				}
+				o.OnDrained = func(s demo.Summary) {
+					if asJSON {
+						return
+					}
+					printSummary(out, s, o.ExportDir)
+					fmt.Fprintln(out, "\nXem nhật ký / delivery log: lgsp-connector log --store", filepath.Join(s.Dir, "outbox.db"), "--status quarantined")
+					fmt.Fprintln(out, "\nChế độ trực tiếp: sau lượt đầu, cứ 2 giây một hồ sơ thay đổi trong CSDL mẫu; Ctrl+C để dừng (--once để thoát ngay).")
+					fmt.Fprintln(out, "Live mode: after the first pass a sample dossier changes every 2 s; Ctrl+C stops (--once exits at once).")
+				}
+			}
 			sum, err := demo.Run(cmd.Context(), o)
 			if err != nil {
 				return err
 			}
-			if asJSON {
+			switch {
+			case asJSON:
 				b, err := json.Marshal(sum)
 				if err != nil {
 					return err
 				}
 				fmt.Fprintln(out, string(b))
-			} else {
+			case once:
 				printSummary(out, sum, o.ExportDir)
-			}
-			if !once && cmd.Context().Err() == nil && !asJSON {
-				fmt.Fprintln(out, "\nDemo xong. Chạy lại với --once để thoát ngay; xem nhật ký: lgsp-connector log --store", sum.Dir+"/outbox.db")
+				fmt.Fprintln(out, "\nXem nhật ký / delivery log: lgsp-connector log --store", filepath.Join(sum.Dir, "outbox.db"), "--status quarantined")
+			default:
+				fmt.Fprintf(out, "\nĐã dừng / stopped: tổng cộng đã gửi %d gói / %d packets delivered in total\n", sum.Delivered, sum.Delivered)
 			}
 			return nil
 		},

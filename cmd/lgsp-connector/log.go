@@ -64,6 +64,10 @@ func newLogCmd() *cobra.Command {
 			}
 			defer st.Close()
 			ctx, out := cmd.Context(), cmd.OutOrStdout()
+			if limit == 0 {
+				// The store's own 0 means its default of 100 rows.
+				limit = outbox.MaxQueryLimit
+			}
 			f := outbox.Filter{MaHoSo: maHoSo, Since: from, Limit: limit}
 			if status == "quarantined" {
 				q, err := st.Quarantine(ctx, f)
@@ -112,7 +116,7 @@ func newLogCmd() *cobra.Command {
 	fl.StringVar(&status, "status", "", "failed|quarantined|delivered|pending|in_flight")
 	fl.StringVar(&maHoSo, "ma-ho-so", "", "lọc theo mã hồ sơ / filter by dossier code")
 	fl.StringVar(&since, "since", "", "từ thời điểm (24h, 2026-11-01) / since (24h, 2026-11-01)")
-	fl.IntVar(&limit, "limit", 100, "số dòng tối đa / maximum rows (0 = all)")
+	fl.IntVar(&limit, "limit", 100, fmt.Sprintf("số dòng tối đa / maximum rows (0 = %d, mức cao nhất / the most)", outbox.MaxQueryLimit))
 	fl.BoolVar(&asJSON, "json", false, "xuất JSON / JSON output")
 	return cmd
 }

@@ -34,7 +34,7 @@ func newLogger(cfg *config.Config) *slog.Logger {
 	if err != nil {
 		level = slog.LevelInfo
 	}
-	return logging.New(os.Stderr, logging.Options{Level: level, Format: cfg.Log.Format, Mask: true})
+	return logging.New(os.Stderr, logging.Options{Level: level, Format: cfg.Log.Format, Mask: true, PersonalKeys: cfg.Log.MaskKeys})
 }
 
 func addConfigFlag(cmd *cobra.Command, path *string) {
@@ -69,7 +69,7 @@ func newRunCmd() *cobra.Command {
 // delivery log by retention until ctx ends (SIGINT/SIGTERM).
 func runForever(ctx context.Context, a *app.App, log *slog.Logger) error {
 	cfg := a.Config
-	loc, err := time.LoadLocation(cfg.Schedule.Timezone)
+	loc, err := scheduler.LoadLocation(cfg.Schedule.Timezone)
 	if err != nil {
 		return fmt.Errorf("schedule.timezone %q: %w", cfg.Schedule.Timezone, err)
 	}

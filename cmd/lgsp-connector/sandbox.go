@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,24 +17,6 @@ import (
 	"github.com/hcmc-lgsp/lgsp-connector/internal/sandbox"
 	"github.com/hcmc-lgsp/lgsp-connector/signing"
 )
-
-// parseOutage reads DURATION@OFFSET: an outage of DURATION starting OFFSET
-// after the sandbox starts.
-func parseOutage(s string, start time.Time) (sandbox.Window, error) {
-	dur, off, ok := strings.Cut(s, "@")
-	if !ok {
-		off = "0s"
-	}
-	d, err := time.ParseDuration(dur)
-	if err != nil {
-		return sandbox.Window{}, fmt.Errorf("--outage %q: %w (dạng / form DURATION@OFFSET, e.g. 10m@5m)", s, err)
-	}
-	o, err := time.ParseDuration(off)
-	if err != nil {
-		return sandbox.Window{}, fmt.Errorf("--outage %q: %w", s, err)
-	}
-	return sandbox.Window{Start: start.Add(o), End: start.Add(o + d)}, nil
-}
 
 func newSandboxCmd() *cobra.Command {
 	var (
@@ -54,7 +36,7 @@ func newSandboxCmd() *cobra.Command {
 			if verbose {
 				level = slog.LevelDebug
 			}
-			log := logging.New(os.Stderr, logging.Options{Level: level, Format: "text", Mask: true})
+			log := logging.New(cmd.ErrOrStderr(), logging.Options{Level: level, Format: "text", Mask: true})
 			if clientSecret == "" {
 				clientSecret = os.Getenv("LGSP_SANDBOX_CLIENT_SECRET")
 			}
@@ -76,7 +58,7 @@ func newSandboxCmd() *cobra.Command {
 			}
 			start := time.Now()
 			for _, s := range outages {
-				w, err := parseOutage(s, start)
+				w, err := sandbox.ParseOutage(s, start)
 				if err != nil {
 					return err
 				}
@@ -86,18 +68,24 @@ func newSandboxCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			srv := &http.Server{Addr: listen, Handler: sb.Handler(), ReadHeaderTimeout: 10 * time.Second}
+			// Bind before saying so, and say the bound address: with
+			// --listen 127.0.0.1:0 the port is chosen by the system.
+			ln, err := net.Listen("tcp", listen)
+			if err != nil {
+				return fmt.Errorf("--listen %q: %w", listen, err)
+			}
+			srv := &http.Server{Handler: sb.Handler(), ReadHeaderTimeout: 10 * time.Second}
 			go func() {
 				<-cmd.Context().Done()
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 				defer cancel()
 				_ = srv.Shutdown(ctx)
 			}()
-			log.Info("LGSP sandbox listening", "addr", listen, "tls", tlsCert != "")
+			log.Info("LGSP sandbox listening", "addr", ln.Addr().String(), "tls", tlsCert != "")
 			if tlsCert != "" {
-				err = srv.ListenAndServeTLS(tlsCert, tlsKey)
+				err = srv.ServeTLS(ln, tlsCert, tlsKey)
 			} else {
-				err = srv.ListenAndServe()
+				err = srv.Serve(ln)
 			}
 			if errors.Is(err, http.ErrServerClosed) {
 				return nil

@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hcmc-lgsp/lgsp-connector/connectors"
 	"github.com/hcmc-lgsp/lgsp-connector/internal/config"
@@ -108,6 +110,20 @@ func Build(ctx context.Context, cfg *config.Config, o Options) (_ *App, err erro
 		}
 	}
 
+	if a.Signer != nil {
+		now := time.Now()
+		if o.Now != nil {
+			now = o.Now()
+		}
+		r := signing.Inspect(a.Signer, now)
+		if !r.OK() {
+			return nil, fmt.Errorf("chứng thư ký số không dùng được / signing certificate unusable (%s): %s", r.Subject, strings.Join(r.Problems, "; "))
+		}
+		if r.DaysLeft < 60 {
+			log.Warn("signing certificate expires soon: renew it", "subject", r.Subject, "not_after", r.NotAfter, "days_left", r.DaysLeft)
+		}
+	}
+
 	if a.Store, err = OpenStore(ctx, cfg, log.With("component", "outbox")); err != nil {
 		return nil, err
 	}
@@ -140,7 +156,7 @@ func Build(ctx context.Context, cfg *config.Config, o Options) (_ *App, err erro
 		Validate: packets.ValidateOptions{MaHoSoPolicy: policy},
 		Workers:  cfg.Delivery.Workers, Lease: cfg.Delivery.Lease, MaxAttempts: cfg.Delivery.MaxAttempts,
 		BackoffBase: cfg.Delivery.BackoffBase, BackoffMax: cfg.Delivery.BackoffMax,
-		MaskRecord: MaskRecord, Now: o.Now, Logger: log.With("component", "pipeline"),
+		MaskRecord: RecordMasker(cfg), Now: o.Now, Logger: log.With("component", "pipeline"),
 	})
 	if err != nil {
 		return nil, err
@@ -151,35 +167,52 @@ func Build(ctx context.Context, cfg *config.Config, o Options) (_ *App, err erro
 	return a, nil
 }
 
-// MaskRecord renders a raw legacy row for the quarantine table with
-// personal data masked; byte columns are shown as text when valid UTF-8,
-// else as hex so the encoding problem stays visible.
-func MaskRecord(values map[string]any) []byte {
-	out := make(map[string]any, len(values))
-	for k, v := range values {
-		if k == connectors.RecordErrorKey {
-			continue
+// RecordMasker renders a raw legacy row for the quarantine table with
+// personal data masked: columns mapped to personal packet fields (names,
+// ID numbers, contacts, free text), the configured log.mask_keys, and
+// anything that looks like an ID number, phone or email. Byte columns are
+// shown as text when valid UTF-8, else as hex so an encoding problem stays
+// visible.
+func RecordMasker(cfg *config.Config) func(map[string]any) []byte {
+	masker := logging.NewMasker(append(personalColumns(cfg.Mapping), cfg.Log.MaskKeys...)...)
+	return func(values map[string]any) []byte {
+		out := make(map[string]any, len(values))
+		for k, v := range values {
+			if k == connectors.RecordErrorKey {
+				continue
+			}
+			switch x := v.(type) {
+			case []byte:
+				if utf8.Valid(x) {
+					v = string(x)
+				} else {
+					v = fmt.Sprintf("hex:%x", x)
+				}
+			case []map[string]any:
+				v = fmt.Sprintf("%d child rows", len(x))
+			}
+			out[k] = masker.Value(k, v)
 		}
-		switch x := v.(type) {
-		case []byte:
-			v = printable(x)
-		case []map[string]any:
-			v = fmt.Sprintf("%d child rows", len(x))
+		b, err := json.Marshal(out)
+		if err != nil {
+			return []byte(`{"error":"record not representable"}`)
 		}
-		out[k] = logging.MaskValue(k, v)
+		return b
 	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		return []byte(`{"error":"record not representable"}`)
-	}
-	return b
 }
 
-func printable(b []byte) string {
-	if json.Valid([]byte(`"` + string(b) + `"`)) {
-		return string(b)
+// personalColumns lists the legacy columns that feed packet fields which
+// may hold personal data.
+func personalColumns(m mapping.Config) []string {
+	var cols []string
+	for _, sm := range m.Streams {
+		for field, fm := range sm.Fields {
+			if fm.Column != "" && mapping.PersonalField(field) {
+				cols = append(cols, fm.Column)
+			}
+		}
 	}
-	return fmt.Sprintf("hex:%x", b)
+	return cols
 }
 
 // Close shuts everything down; safe on a partly built App.

@@ -44,8 +44,16 @@ type Options struct {
 	ErrorRate    float64 // sandbox 5xx rate
 	ThrottleRate float64 // sandbox 429 rate
 	Logger       *slog.Logger
-	// Progress, if set, is called after each delivery round.
-	Progress func(t pipeline.Totals)
+	// Live keeps the demo running after the first drain: every few
+	// seconds a dossier changes in the sample database (as if an officer
+	// acted on it) and the connector picks it up, until ctx ends.
+	Live bool
+	// OnDrained, if set, is called with the summary of the first pass
+	// (before live mode starts).
+	OnDrained func(Summary)
+	// Progress, if set, is called after each live round with the dossier
+	// that changed and the totals so far.
+	Progress func(dossierID int64, t pipeline.Totals)
 }
 
 // Summary is what the demo reports.
@@ -178,6 +186,16 @@ func Run(ctx context.Context, o Options) (sum Summary, err error) {
 			return sum, err
 		}
 	}
+	if o.Live {
+		if o.OnDrained != nil {
+			o.OnDrained(sum)
+		}
+		if err := live(ctx, a, legacyPath, gen, o); err != nil {
+			return sum, err
+		}
+		sum.Totals = a.Pipeline.Totals()
+		sum.Sandbox = sb.Stats()
+	}
 	return sum, nil
 }
 
@@ -218,6 +236,50 @@ func RenderConfig(p ConfigParams) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// live changes one good dossier every two seconds and lets the pipeline
+// carry the change to the sandbox, until ctx ends.
+func live(ctx context.Context, a *app.App, legacyPath string, gen sampledata.Stats, o Options) error {
+	db, err := sql.Open("sqlite", "file:"+filepath.ToSlash(legacyPath)+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	total := int64(gen.Dossiers + gen.BadDossiers)
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	for id := int64(1); ; id = id%total + 1 {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+		target := id*7%total + 1 // wander through the register, not in order
+		if _, bad := gen.BadReasons[target]; bad {
+			continue
+		}
+		if err := sampledata.Advance(ctx, db, target, time.Now().In(vietnam)); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		if _, err := a.Pipeline.Poll(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		if _, err := a.Pipeline.DeliverDue(ctx); err != nil && ctx.Err() == nil {
+			return err
+		}
+		if o.Progress != nil {
+			o.Progress(target, a.Pipeline.Totals())
+		}
+	}
+}
+
+var vietnam = time.FixedZone("ICT", 7*3600)
+
 func buildLegacy(ctx context.Context, path string, o Options) (sampledata.Stats, error) {
 	db, err := sql.Open("sqlite", "file:"+filepath.ToSlash(path)+"?_pragma=journal_mode(WAL)")
 	if err != nil {
@@ -242,9 +304,18 @@ func export(ctx context.Context, st *outbox.Store, dir, certFile string) (int, e
 	if err := os.WriteFile(filepath.Join(dir, "signing-cert.pem"), cert, 0o644); err != nil {
 		return 0, err
 	}
-	entries, err := st.Query(ctx, outbox.Filter{State: outbox.StateDelivered})
+	// Query returns 100 rows unless told otherwise and has no paging, so
+	// ask for its maximum and refuse to export a silently partial set.
+	entries, err := st.Query(ctx, outbox.Filter{State: outbox.StateDelivered, Limit: outbox.MaxQueryLimit})
 	if err != nil {
 		return 0, err
+	}
+	counts, err := st.Counts(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if counts.Delivered > len(entries) {
+		return 0, fmt.Errorf("--export-dir: %d packets delivered but at most %d can be exported; run the demo with fewer --dossiers", counts.Delivered, len(entries))
 	}
 	for _, e := range entries {
 		p, err := st.Get(ctx, e.ID)

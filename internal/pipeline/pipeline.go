@@ -286,6 +286,8 @@ func (p *Pipeline) build(rec connectors.Record, now time.Time) (*outbox.NewPacke
 	if err != nil {
 		var me *mapping.Error
 		if errors.As(err, &me) {
+			// The delivery log is read by many: personal values stay hidden.
+			me = me.Masked()
 			return nil, reject(me.Field, me.Value, me.Reason)
 		}
 		return nil, reject("", "", err.Error())

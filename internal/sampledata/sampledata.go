@@ -342,3 +342,32 @@ func (b *bulk) flush(ctx context.Context) error {
 	b.rows, b.args = 0, b.args[:0]
 	return nil
 }
+
+// Advance simulates desk activity on dossier id: it records a new
+// processing step and moves the dossier's status and update time, as the
+// legacy software would when an officer acts on it.
+func Advance(ctx context.Context, db *sql.DB, id int64, now time.Time) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	var code sql.NullString
+	if err := tx.QueryRowContext(ctx, `SELECT so_ho_so FROM hs_hoso WHERE id = ?`, id).Scan(&code); err != nil {
+		return fmt.Errorf("advance dossier %d: %w", id, err)
+	}
+	var stepID int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM hs_qua_trinh`).Scan(&stepID); err != nil {
+		return err
+	}
+	at := ts(now)
+	if _, err := tx.ExecContext(ctx, `UPDATE hs_hoso SET trang_thai = 'DANG_XU_LY', ngay_cap_nhat = ? WHERE id = ?`, at, id); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO hs_qua_trinh (id, hoso_id, so_ho_so, can_bo, chuc_danh, phong_ban, noi_dung, trang_thai, thoi_diem, han_xu_ly, ngay_cap_nhat)
+VALUES (?, ?, ?, ?, 'Chuyên viên', 'Phòng Văn hóa - Xã hội', 'Bổ sung ý kiến thẩm định', 'DANG_XU_LY', ?, NULL, ?)`,
+		stepID, id, code, officers[int(id)%len(officers)], at, at); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
