@@ -68,6 +68,9 @@ func newLogCmd() *cobra.Command {
 				// The store's own 0 means its default of 100 rows.
 				limit = outbox.MaxQueryLimit
 			}
+			if limit <= 0 || limit > outbox.MaxQueryLimit {
+				limit = outbox.MaxQueryLimit
+			}
 			f := outbox.Filter{MaHoSo: maHoSo, Since: from, Limit: limit}
 			if status == "quarantined" {
 				q, err := st.Quarantine(ctx, f)
@@ -80,7 +83,7 @@ func newLogCmd() *cobra.Command {
 				tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "THỜI GIAN/TIME\tLUỒNG/STREAM\tKHÓA/KEY\tTRƯỜNG/FIELD\tGIÁ TRỊ/VALUE\tLÝ DO/REASON")
 				for _, e := range q {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%q\t%s\n", e.At.Local().Format("2006-01-02 15:04:05"), e.Stream, e.RecordKey, e.Field,
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.At.Local().Format("2006-01-02 15:04:05"), e.Stream, e.RecordKey, e.Field,
 						logging.MaskValue(e.Field, shorten(e.Value, 40)), shorten(e.Reason, 120))
 				}
 				return tw.Flush()

@@ -304,27 +304,10 @@ func export(ctx context.Context, st *outbox.Store, dir, certFile string) (int, e
 	if err := os.WriteFile(filepath.Join(dir, "signing-cert.pem"), cert, 0o644); err != nil {
 		return 0, err
 	}
-	// Query returns 100 rows unless told otherwise and has no paging, so
-	// ask for its maximum and refuse to export a silently partial set.
-	entries, err := st.Query(ctx, outbox.Filter{State: outbox.StateDelivered, Limit: outbox.MaxQueryLimit})
-	if err != nil {
-		return 0, err
-	}
-	counts, err := st.Counts(ctx)
-	if err != nil {
-		return 0, err
-	}
-	if counts.Delivered > len(entries) {
-		return 0, fmt.Errorf("--export-dir: %d packets delivered but at most %d can be exported; run the demo with fewer --dossiers", counts.Delivered, len(entries))
-	}
-	for _, e := range entries {
-		p, err := st.Get(ctx, e.ID)
-		if err != nil {
-			return 0, err
-		}
-		if err := os.WriteFile(filepath.Join(dir, p.ID+".xml"), p.Body, 0o644); err != nil {
-			return 0, err
-		}
-	}
-	return len(entries), nil
+	n := 0
+	err = st.Each(ctx, outbox.StateDelivered, func(p outbox.Packet) error {
+		n++
+		return os.WriteFile(filepath.Join(dir, p.ID+".xml"), p.Body, 0o644)
+	})
+	return n, err
 }
