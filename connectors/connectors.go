@@ -161,3 +161,9 @@ func Types() []string {
 	sort.Strings(out)
 	return out
 }
+
+// Counter is implemented by sources that can tell how many records lie
+// after a cursor, so a backfill can show progress and an ETA.
+type Counter interface {
+	Count(ctx context.Context, stream string, after Cursor) (int64, error)
+}

@@ -64,10 +64,7 @@ func newLogCmd() *cobra.Command {
 			}
 			defer st.Close()
 			ctx, out := cmd.Context(), cmd.OutOrStdout()
-			if limit == 0 {
-				// The store's own 0 means its default of 100 rows.
-				limit = outbox.MaxQueryLimit
-			}
+			// The store's own 0 means its default of 100 rows.
 			if limit <= 0 || limit > outbox.MaxQueryLimit {
 				limit = outbox.MaxQueryLimit
 			}

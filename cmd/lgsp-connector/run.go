@@ -2,9 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -22,19 +23,25 @@ func loadConfig(cmd *cobra.Command, path string) (*config.Config, error) {
 		return nil, fmt.Errorf("thiếu --config / --config is required (copy config.example.yaml and edit it)")
 	}
 	cfg, err := config.Load(path, config.LoadOptions{})
-	if err != nil {
+	var invalid *config.ValidationErrors
+	switch {
+	case errors.As(err, &invalid):
+		// It names the file and lists every problem itself.
+		fmt.Fprintln(cmd.ErrOrStderr(), err)
+		return nil, exitError{code: 2}
+	case err != nil:
 		fmt.Fprintf(cmd.ErrOrStderr(), "Cấu hình không hợp lệ / invalid configuration (%s):\n%v\n", path, err)
 		return nil, exitError{code: 2}
 	}
 	return cfg, nil
 }
 
-func newLogger(cfg *config.Config) *slog.Logger {
+func newLogger(w io.Writer, cfg *config.Config) *slog.Logger {
 	level, err := logging.ParseLevel(cfg.Log.Level)
 	if err != nil {
 		level = slog.LevelInfo
 	}
-	return logging.New(os.Stderr, logging.Options{Level: level, Format: cfg.Log.Format, Mask: true, PersonalKeys: cfg.Log.MaskKeys})
+	return logging.New(w, logging.Options{Level: level, Format: cfg.Log.Format, Mask: true, PersonalKeys: cfg.Log.MaskKeys})
 }
 
 func addConfigFlag(cmd *cobra.Command, path *string) {
@@ -51,7 +58,7 @@ func newRunCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			log := newLogger(cfg)
+			log := newLogger(cmd.ErrOrStderr(), cfg)
 			ctx := cmd.Context()
 			a, err := app.Build(ctx, cfg, app.Options{Logger: log})
 			if err != nil {
@@ -117,7 +124,7 @@ func newOnceCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			log := newLogger(cfg)
+			log := newLogger(cmd.ErrOrStderr(), cfg)
 			ctx := cmd.Context()
 			a, err := app.Build(ctx, cfg, app.Options{Logger: log})
 			if err != nil {

@@ -27,3 +27,9 @@ func (Factory) CreateSource(settings connectors.Settings, cfg any) (connectors.S
 }
 
 var _ connectors.Factory = Factory{}
+
+var (
+	_ connectors.Source  = (*Source)(nil)
+	_ connectors.Counter = (*Source)(nil)
+	_ connectors.Checker = (*Source)(nil)
+)

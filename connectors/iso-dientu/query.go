@@ -65,6 +65,7 @@ type streamPlan struct {
 	start         time.Time // zero: no start date
 	children      []childPlan
 	sql           [3]string // per window
+	count         [3]string // per window
 }
 
 type childPlan struct {
@@ -95,6 +96,7 @@ func compileStream(d dialect, cfg *Config, name string, loc *time.Location) *str
 	}
 	for w := windowAll; w <= windowAfter; w++ {
 		sp.sql[w] = pollSQL(d, sp.query, sp.updated, sp.key, w)
+		sp.count[w] = countSQL(d, sp.query, sp.updated, sp.key, w)
 	}
 	return sp
 }
@@ -105,42 +107,68 @@ func compileStream(d dialect, cfg *Config, name string, loc *time.Location) *str
 // The query sits on its own lines so a trailing "-- comment" in it cannot
 // swallow the closing parenthesis.
 func pollSQL(d dialect, query, updated, key string, w window) string {
+	where, n := windowSQL(d, updated, key, w)
+	return "SELECT * FROM (\n" + query + "\n) src WHERE " + where +
+		fmt.Sprintf(" ORDER BY src.%s, src.%s%s LIMIT %s", d.quote(updated), d.quote(key), d.nullsFirst(), d.placeholder(n+1))
+}
+
+// countSQL counts what the same window would read, for backfill progress.
+func countSQL(d dialect, query, updated, key string, w window) string {
+	where, _ := windowSQL(d, updated, key, w)
+	return "SELECT COUNT(*) FROM (\n" + query + "\n) src WHERE " + where
+}
+
+// windowSQL is the cursor predicate of a window and its placeholder count.
+func windowSQL(d dialect, updated, key string, w window) (string, int) {
 	u := "src." + d.quote(updated)
 	k := "src." + d.quote(key)
 	n := 0
 	p := func() string { n++; return d.placeholder(n) }
-	var b strings.Builder
-	b.WriteString("SELECT * FROM (\n")
-	b.WriteString(query)
-	b.WriteString("\n) src WHERE ")
 	switch w {
 	case windowAll:
-		fmt.Fprintf(&b, "%s <= %s", u, p())
+		return fmt.Sprintf("%s <= %s", u, p()), n
 	case windowFrom:
-		fmt.Fprintf(&b, "%s >= %s AND %s <= %s", u, p(), u, p())
-	case windowAfter:
-		fmt.Fprintf(&b, "%s >= %s AND %s <= %s AND (%s > %s OR (%s = %s AND %s > %s))",
-			u, p(), u, p(), u, p(), u, p(), k, p())
+		return fmt.Sprintf("%s >= %s AND %s <= %s", u, p(), u, p()), n
+	default:
+		return fmt.Sprintf("%s >= %s AND %s <= %s AND (%s > %s OR (%s = %s AND %s > %s))",
+			u, p(), u, p(), u, p(), u, p(), k, p()), n
 	}
-	fmt.Fprintf(&b, " ORDER BY %s, %s%s LIMIT %s", u, k, d.nullsFirst(), p())
-	return b.String()
 }
 
 // pollQuery picks the window for the cursor and binds its arguments.
 func (sp *streamPlan) pollQuery(after connectors.Cursor, upper time.Time, limit int, loc *time.Location) (string, []any, error) {
+	w, args, err := sp.window(after, upper, loc)
+	if err != nil {
+		return "", nil, err
+	}
+	return sp.sql[w], append(args, limit), nil
+}
+
+// countQuery is pollQuery's COUNT over the same window.
+func (sp *streamPlan) countQuery(after connectors.Cursor, upper time.Time, loc *time.Location) (string, []any, error) {
+	w, args, err := sp.window(after, upper, loc)
+	if err != nil {
+		return "", nil, err
+	}
+	return sp.count[w], args, nil
+}
+
+// window chooses the predicate for the cursor and binds its arguments
+// (without the LIMIT).
+func (sp *streamPlan) window(after connectors.Cursor, upper time.Time, loc *time.Location) (window, []any, error) {
 	bt := func(t time.Time) any { return bindTime(t, loc, sp.updatedFormat) }
 	switch {
 	case !sp.start.IsZero() && (after.IsZero() || after.Updated.Before(sp.start)):
-		return sp.sql[windowFrom], []any{bt(sp.start), bt(upper), limit}, nil
+		return windowFrom, []any{bt(sp.start), bt(upper)}, nil
 	case after.IsZero():
-		return sp.sql[windowAll], []any{bt(upper), limit}, nil
+		return windowAll, []any{bt(upper)}, nil
 	}
 	key, err := bindKey(after.Key, sp.keyType)
 	if err != nil {
-		return "", nil, fmt.Errorf("stream %q: cursor %s: %w", sp.name, describeCursor(after), err)
+		return 0, nil, fmt.Errorf("stream %q: cursor %s: %w", sp.name, describeCursor(after), err)
 	}
 	u := bt(after.Updated)
-	return sp.sql[windowAfter], []any{u, bt(upper), u, u, key, limit}, nil
+	return windowAfter, []any{u, bt(upper), u, u, key}, nil
 }
 
 // bindTime renders a cursor time for the database: as text in the stored

@@ -201,6 +201,32 @@ func (s *Source) Read(ctx context.Context, stream string, after connectors.Curso
 	return batch, nil
 }
 
+// Count returns how many rows of stream lie after the cursor within the
+// current window: the backlog a backfill's progress bar counts down. It is
+// one COUNT over the same indexed range as a poll.
+func (s *Source) Count(ctx context.Context, stream string, after connectors.Cursor) (int64, error) {
+	sp, err := s.plan(stream)
+	if err != nil {
+		return 0, err
+	}
+	db, err := s.handle()
+	if err != nil {
+		return 0, err
+	}
+	upper := s.now().In(s.loc).Add(-sp.lag)
+	query, args, err := sp.countQuery(after, upper, s.loc)
+	if err != nil {
+		return 0, fmt.Errorf("iso_dientu: %w", err)
+	}
+	qctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
+	defer cancel()
+	var n int64
+	if err := db.QueryRowContext(qctx, query, args...).Scan(&n); err != nil {
+		return 0, s.queryError(stream, "count", query, err)
+	}
+	return n, nil
+}
+
 // readRecords runs the poll query and turns rows into records, streaming.
 func (s *Source) readRecords(ctx context.Context, db *sqlx.DB, sp *streamPlan, query string, args []any, after connectors.Cursor) ([]connectors.Record, error) {
 	s.hook(query)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/hcmc-lgsp/lgsp-connector/connectors"
@@ -134,7 +135,8 @@ func Doctor(ctx context.Context, cfg *config.Config, now time.Time) []Check {
 // PrintChecks writes the report and says whether any check failed.
 func PrintChecks(w io.Writer, checks []Check) (failed bool) {
 	for _, c := range checks {
-		fmt.Fprintf(w, "[%-4s] %s: %s\n", c.Status, c.Name, c.Detail)
+		detail := strings.ReplaceAll(strings.TrimSpace(c.Detail), "\n", "\n       ")
+		fmt.Fprintf(w, "[%-4s] %s: %s\n", c.Status, c.Name, detail)
 		if c.Hint != "" && c.Status != OK {
 			fmt.Fprintf(w, "       → %s\n", c.Hint)
 		}

@@ -39,7 +39,7 @@ type Options struct {
 	Dir          string // working directory; a fresh temporary one if empty
 	ExportDir    string // write every delivered signed packet and the certificate here
 	Dossiers     int    // good sample dossiers (default 2000)
-	BadRows      int    // bad sample dossiers (default 60)
+	BadRows      int    // bad sample dossiers; 0 for none
 	Seed         uint64
 	ErrorRate    float64 // sandbox 5xx rate
 	ThrottleRate float64 // sandbox 429 rate
@@ -75,11 +75,9 @@ func Run(ctx context.Context, o Options) (sum Summary, err error) {
 	if o.Dossiers <= 0 {
 		o.Dossiers = 2000
 	}
-	if o.BadRows < 0 {
-		o.BadRows = 0
-	} else if o.BadRows == 0 {
-		o.BadRows = 60
-	}
+	// 0 bad rows is a valid request (a clean run); the CLI's flag carries
+	// the default of 60.
+	o.BadRows = max(o.BadRows, 0)
 	if o.Seed == 0 {
 		o.Seed = 20251103
 	}

@@ -84,6 +84,7 @@ type rig struct {
 	signer     *signing.Signer
 	cfg        *config.Config
 	sb         *sandbox.Server
+	srv        *httptest.Server
 	url        string
 	clock      *fakeClock
 }
@@ -129,9 +130,9 @@ func newRig(t testing.TB, o rigOptions) *rig {
 	if o.wrap != nil {
 		h = o.wrap(h)
 	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	r.url = srv.URL
+	r.srv = httptest.NewServer(h)
+	t.Cleanup(r.srv.Close)
+	r.url = r.srv.URL
 
 	yaml, err := demo.RenderConfig(demo.ConfigParams{
 		Driver: "sqlite", LegacyDSN: "file:" + filepath.ToSlash(r.legacyPath) + "?mode=ro", LGSPURL: r.url,
@@ -300,7 +301,7 @@ func (r *rig) legacyKeys(t testing.TB) map[recordRef]bool {
 	return out
 }
 
-func exec(t testing.TB, db *sql.DB, q string, args ...any) {
+func mustExec(t testing.TB, db *sql.DB, q string, args ...any) {
 	t.Helper()
 	if _, err := db.Exec(q, args...); err != nil {
 		t.Fatalf("%s: %v", q, err)

@@ -424,12 +424,15 @@ func (p *Pipeline) deliver(ctx context.Context, pk outbox.Packet, owner string) 
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if ctx.Err() != nil && res.Class != lgsp.ClassDelivered {
-		a.Outcome = "interrupted"
+		// The outbox knows retry, not "interrupted": record a retry due
+		// now and say why in the error.
+		a.Outcome = outbox.OutcomeRetry
+		a.Error = "interrupted by shutdown: " + a.Error
 		err := p.store.MarkRetry(sctx, pk.ID, p.o.Now(), a)
 		if errors.Is(err, outbox.ErrNotInFlight) {
 			err = nil
 		}
-		return a.Outcome, err
+		return "interrupted", err
 	}
 	ctx = sctx
 	var err error

@@ -96,9 +96,10 @@ func New(o Options) *Scheduler {
 		cron.WithLocation(loc),
 		cron.WithParser(parser),
 		cron.WithLogger(cronLogger{log}),
-		// Each run recovers its own panics (see run); this is the last
-		// guard, should the bookkeeping around a run itself panic.
-		cron.WithChain(cron.Recover(cronLogger{log})),
+		// Each run recovers its own panics and skips overlaps (see run, which
+		// RunNow shares); cron's own Recover and SkipIfStillRunning stay in
+		// the chain as the last guard for scheduled runs.
+		cron.WithChain(cron.Recover(cronLogger{log}), cron.SkipIfStillRunning(cronLogger{log})),
 	)
 	return s
 }
