@@ -23,7 +23,8 @@ import (
 	"sync"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // State is where a packet is in its life.
@@ -250,13 +251,34 @@ func (s *Store) Path() string { return s.path }
 func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return classify(err)
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback() // the error from fn is the one worth reporting
-		return err
+		return classify(err)
 	}
-	return tx.Commit()
+	return classify(tx.Commit())
+}
+
+// ErrStoreFull means the store's disk (or quota) is full: nothing was
+// written. Reading from the legacy system must pause until space returns;
+// what is already stored is intact.
+var ErrStoreFull = errors.New("kho lưu hết dung lượng đĩa / the store's disk is full")
+
+// classify marks SQLite's "disk full" (SQLITE_FULL, 13, and the I/O error
+// a full disk causes on write, SQLITE_IOERR_WRITE) so callers can say why
+// they stopped.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		if code := se.Code(); code&0xff == sqlite3.SQLITE_FULL || code == sqlite3.SQLITE_IOERR_WRITE {
+			return fmt.Errorf("%w: %w", ErrStoreFull, err)
+		}
+	}
+	return err
 }
 
 // ms is the stored form of an instant: Unix milliseconds.

@@ -226,7 +226,7 @@ func TestMaxAttemptsThenDead(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(pk.LastError, "gave up after 3 attempts") {
+		if !strings.Contains(pk.LastError, "gave up after 3 failed attempts") {
 			t.Errorf("packet %s dead-letter reason %q", e.ID, pk.LastError)
 		}
 		var outcomes []string
@@ -285,5 +285,37 @@ func TestRefusedCredentialsPauseInsteadOfDeadLettering(t *testing.T) {
 	}
 	if s := r.sb.Stats(); s.Unique != n {
 		t.Errorf("sandbox stored %d, want %d", s.Unique, n)
+	}
+}
+
+// Throttling answers do not count toward MaxAttempts: a packet that was
+// throttled twice and then fails once is retried, not dead.
+func TestMaxAttemptsIgnoresThrottling(t *testing.T) {
+	r := newRig(t, rigOptions{dossiers: 1, maxSteps: 1, faults: sandbox.Options{ThrottleRate: 1, RetryAfter: time.Second}})
+	p, st := r.pipeline(t, build{opts: func(o *pipeline.Options) {
+		o.MaxAttempts, o.BackoffBase, o.BackoffMax = 3, time.Second, time.Minute
+	}})
+	n := pollAll(t, p)
+	for range 2 {
+		if ds := deliverDue(t, p); ds.Retried != n {
+			t.Fatalf("throttled round: %+v, want %d retried", ds, n)
+		}
+		r.clock.Advance(time.Minute)
+	}
+	if err := r.sb.SetFaults(sandbox.Faults{ErrorRate: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if ds := deliverDue(t, p); ds.Dead != 0 || ds.Retried != n {
+		t.Fatalf("after 2 throttles and 1 failure: %+v, want %d retried and none dead", ds, n)
+	}
+	r.clock.Advance(time.Minute)
+	if err := r.sb.SetFaults(sandbox.Faults{}); err != nil {
+		t.Fatal(err)
+	}
+	if ds := deliverDue(t, p); ds.Delivered != n {
+		t.Fatalf("after recovery: %+v, want %d delivered", ds, n)
+	}
+	if c := counts(t, st); c.Dead != 0 || c.Pending != 0 {
+		t.Fatalf("outbox %+v, want everything delivered", c)
 	}
 }

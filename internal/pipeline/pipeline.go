@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -427,7 +428,7 @@ func (p *Pipeline) deliver(ctx context.Context, pk outbox.Packet, owner string) 
 		// The outbox knows retry, not "interrupted": record a retry due
 		// now and say why in the error.
 		a.Outcome = outbox.OutcomeRetry
-		a.Error = "interrupted by shutdown: " + a.Error
+		a.Error = interruptedPrefix + a.Error
 		err := p.store.MarkRetry(sctx, pk.ID, p.o.Now(), a)
 		if errors.Is(err, outbox.ErrNotInFlight) {
 			err = nil
@@ -446,6 +447,7 @@ func (p *Pipeline) deliver(ctx context.Context, pk outbox.Packet, owner string) 
 			// Our side is misconfigured (TLS trust, credentials): the packet
 			// is fine, so it waits rather than dying with all the others.
 			a.Outcome = "retry"
+			a.Error = pausedPrefix + a.Error
 			err = p.store.MarkRetry(ctx, pk.ID, p.o.Now().Add(p.o.BackoffMax), a)
 			p.c.retried.Add(1)
 			p.configProblem(res)
@@ -458,10 +460,16 @@ func (p *Pipeline) deliver(ctx context.Context, pk outbox.Packet, owner string) 
 		p.log.Warn("packet rejected permanently", "ma_goi_tin", pk.ID, "ma_ho_so", pk.MaHoSo, "status", res.Status)
 	default:
 		if res.Class == lgsp.ClassTransient && p.o.MaxAttempts > 0 && pk.Attempts+1 >= p.o.MaxAttempts {
-			a.Outcome = "dead"
-			err = p.store.MarkDead(ctx, pk.ID, fmt.Sprintf("gave up after %d attempts: %s", pk.Attempts+1, firstNonEmpty(a.Error, res.Excerpt)), a)
-			p.c.dead.Add(1)
-			break
+			failures, ferr := p.transientFailures(ctx, pk.ID)
+			if ferr != nil {
+				return "", ferr
+			}
+			if failures+1 >= p.o.MaxAttempts {
+				a.Outcome = "dead"
+				err = p.store.MarkDead(ctx, pk.ID, fmt.Sprintf("gave up after %d failed attempts: %s", failures+1, firstNonEmpty(a.Error, res.Excerpt)), a)
+				p.c.dead.Add(1)
+				break
+			}
 		}
 		wait := p.backoff(pk.Attempts)
 		a.Outcome = "retry"
@@ -479,6 +487,30 @@ func (p *Pipeline) deliver(ctx context.Context, pk outbox.Packet, owner string) 
 		return a.Outcome, nil
 	}
 	return a.Outcome, err
+}
+
+// Attempts that are not the receiver's failure carry these prefixes, so
+// MaxAttempts counts only real transient failures.
+const (
+	interruptedPrefix = "interrupted by shutdown: "
+	pausedPrefix      = "paused, connector configuration: "
+)
+
+// transientFailures counts the packet's earlier attempts that failed on
+// the receiver's side (5xx, timeouts, network): not throttling, not
+// shutdown interruptions, not pauses for our own misconfiguration.
+func (p *Pipeline) transientFailures(ctx context.Context, id string) (int, error) {
+	attempts, err := p.store.Attempts(ctx, id)
+	if err != nil {
+		return 0, fmt.Errorf("packet %s: read attempts: %w", id, err)
+	}
+	n := 0
+	for _, a := range attempts {
+		if a.Outcome == outbox.OutcomeRetry && !strings.HasPrefix(a.Error, interruptedPrefix) && !strings.HasPrefix(a.Error, pausedPrefix) {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // configProblem reports a connector-side configuration failure loudly,
