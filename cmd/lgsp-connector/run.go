@@ -49,7 +49,10 @@ func addConfigFlag(cmd *cobra.Command, path *string) {
 }
 
 func newRunCmd() *cobra.Command {
-	var path string
+	var (
+		path string
+		prof profileFlags
+	)
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Chạy liên tục theo lịch / Run continuously on the configured schedule",
@@ -58,6 +61,11 @@ func newRunCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			stopProf, err := prof.start()
+			if err != nil {
+				return err
+			}
+			defer stopProf()
 			log := newLogger(cmd.ErrOrStderr(), cfg)
 			ctx := cmd.Context()
 			a, err := app.Build(ctx, cfg, app.Options{Logger: log})
@@ -69,6 +77,7 @@ func newRunCmd() *cobra.Command {
 		},
 	}
 	addConfigFlag(cmd, &path)
+	prof.add(cmd)
 	return cmd
 }
 
@@ -115,15 +124,28 @@ func runForever(ctx context.Context, a *app.App, log *slog.Logger) error {
 }
 
 func newOnceCmd() *cobra.Command {
-	var path string
+	var (
+		path     string
+		progress string
+		prof     profileFlags
+	)
 	cmd := &cobra.Command{
 		Use:   "once",
-		Short: "Chạy một lượt rồi thoát (cron, Task Scheduler) / One pass, then exit",
+		Short: "Chạy một lượt rồi thoát (cron, Task Scheduler, nạp dữ liệu cũ) / One pass, then exit (cron, backfill)",
+		Long: `once đọc hết dữ liệu mới, vừa đọc vừa gửi, gửi những gói đến hạn rồi thoát; gói chờ thử lại
+ở lại kho lưu cho lần chạy sau. Khi tồn đọng lớn (nạp dữ liệu cũ) có thanh tiến độ với thời gian còn lại.
+once reads everything new while delivering, sends what is due and exits; packets waiting for a
+later retry stay in the store for the next run. A large backlog (backfill) shows a progress bar with ETA.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadConfig(cmd, path)
 			if err != nil {
 				return err
 			}
+			stopProf, err := prof.start()
+			if err != nil {
+				return err
+			}
+			defer stopProf()
 			log := newLogger(cmd.ErrOrStderr(), cfg)
 			ctx := cmd.Context()
 			a, err := app.Build(ctx, cfg, app.Options{Logger: log})
@@ -131,12 +153,11 @@ func newOnceCmd() *cobra.Command {
 				return err
 			}
 			defer a.Close(context.Background())
-			if _, err := a.Pipeline.Poll(ctx); err != nil {
-				return err
+			start := time.Now()
+			if bar := newBackfillBar(ctx, a, cmd.ErrOrStderr(), progress); bar != nil {
+				defer bar.finish()
 			}
-			// Deliver what is due now; packets waiting for a later retry
-			// stay in the outbox for the next run.
-			if _, err := a.Pipeline.DeliverDue(ctx); err != nil {
+			if err := a.Pipeline.Once(ctx, 200*time.Millisecond); err != nil {
 				return err
 			}
 			t := a.Pipeline.Totals()
@@ -144,11 +165,14 @@ func newOnceCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "read %d, queued %d, delivered %d, quarantined %d, failed %d; outbox: pending %d, dead %d\n",
-				t.Read, t.Queued, t.Delivered, t.Quarantined, t.Failed, c.Pending, c.Dead)
+			secs := time.Since(start).Seconds()
+			fmt.Fprintf(cmd.OutOrStdout(), "read %d, queued %d, delivered %d, quarantined %d, failed %d, duplicates dropped %d in %.1fs (%.0f packets/s); outbox: pending %d, dead %d\n",
+				t.Read, t.Queued, t.Delivered, t.Quarantined, t.Failed, t.DuplicatesDropped, secs, float64(t.Delivered)/max(secs, 0.001), c.Pending, c.Dead)
 			return nil
 		},
 	}
 	addConfigFlag(cmd, &path)
+	cmd.Flags().StringVar(&progress, "progress", "auto", "thanh tiến độ: auto|always|never / progress bar: auto|always|never")
+	prof.add(cmd)
 	return cmd
 }

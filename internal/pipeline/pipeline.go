@@ -56,6 +56,11 @@ type Options struct {
 	// SignWorkers bounds parallel map+sign inside a batch (default: cores).
 	SignWorkers int
 
+	// MaxPending pauses reading while this many packets wait for
+	// delivery, so a backfill of millions of rows does not turn into a
+	// store of millions of unsent packets (default 20000).
+	MaxPending int
+
 	Workers     int           // concurrent deliveries, default 4
 	Lease       time.Duration // default 2m
 	MaxAttempts int           // transient failures before dead; 0 = never
@@ -81,6 +86,9 @@ type Pipeline struct {
 	o      Options
 	log    *slog.Logger
 
+	onRead          atomic.Pointer[func(n int)]
+	pendingAtStart  atomic.Int64 // waiting packets not counted by c (backpressure estimate)
+	pendingKnown    atomic.Bool
 	wake            chan struct{}
 	c               counters
 	lastConfigAlert atomic.Int64
@@ -116,6 +124,9 @@ func New(src connectors.Source, m Mapper, signer Signer, store *outbox.Store, se
 	}
 	if o.SignWorkers <= 0 {
 		o.SignWorkers = runtime.GOMAXPROCS(0)
+	}
+	if o.MaxPending <= 0 {
+		o.MaxPending = 20000
 	}
 	if o.Workers <= 0 {
 		o.Workers = 4
@@ -153,6 +164,9 @@ func (p *Pipeline) Totals() Totals {
 // PollStats say what one Poll did.
 type PollStats struct {
 	Read, Queued, Duplicates, Quarantined int
+	// Paused is true when reading stopped because MaxPending packets were
+	// waiting: the next Poll continues once delivery has caught up.
+	Paused bool
 }
 
 // Poll reads every stream until it is caught up (or ctx ends), committing
@@ -165,6 +179,11 @@ func (p *Pipeline) Poll(ctx context.Context) (PollStats, error) {
 		total.Queued += st.Queued
 		total.Duplicates += st.Duplicates
 		total.Quarantined += st.Quarantined
+		total.Paused = total.Paused || st.Paused
+		if errors.Is(err, outbox.ErrStoreFull) {
+			p.log.Error("the store's disk is full: reading from the legacy database is paused, nothing is lost; free space and reading resumes on the next poll",
+				"store", p.store.Path())
+		}
 		if err != nil {
 			return total, err
 		}
@@ -191,6 +210,10 @@ func (p *Pipeline) pollStream(ctx context.Context, stream string) (PollStats, er
 		}
 	}
 	for ctx.Err() == nil {
+		if full, err := p.backlogFull(ctx); err != nil || full {
+			st.Paused = full
+			return st, err
+		}
 		batch, err := p.src.Read(ctx, stream, cur, p.o.BatchSize)
 		if err != nil {
 			return st, fmt.Errorf("stream %s: %w", stream, err)
@@ -215,6 +238,9 @@ func (p *Pipeline) pollStream(ctx context.Context, stream string) (PollStats, er
 		p.c.queued.Add(int64(res.Inserted))
 		p.c.duplicates.Add(int64(res.Duplicates))
 		p.c.quarantined.Add(int64(res.Quarantined))
+		if fn := p.onRead.Load(); fn != nil {
+			(*fn)(len(batch.Records))
+		}
 		cur = batch.Next
 		if !batch.More {
 			return st, nil
@@ -564,30 +590,4 @@ func (p *Pipeline) RunDelivery(ctx context.Context, idleCheck time.Duration) err
 		case <-t.C:
 		}
 	}
-}
-
-// Drain runs polls and deliveries until every source is caught up and no
-// packet is pending or in flight (used by `once` and the demo). It waits
-// for retry times with a short tick.
-func (p *Pipeline) Drain(ctx context.Context, tick time.Duration) error {
-	if _, err := p.Poll(ctx); err != nil {
-		return err
-	}
-	for ctx.Err() == nil {
-		if _, err := p.DeliverDue(ctx); err != nil {
-			return err
-		}
-		c, err := p.store.Counts(ctx)
-		if err != nil {
-			return err
-		}
-		if c.Pending == 0 && c.InFlight == 0 {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(tick):
-		}
-	}
-	return ctx.Err()
 }
