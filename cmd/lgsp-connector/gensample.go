@@ -399,7 +399,7 @@ func newGenProgress(w io.Writer, total int) *genProgress {
 			progressbar.OptionSetDescription("hồ sơ / dossiers"),
 			progressbar.OptionShowCount(),
 			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("hồ sơ/s"),
+			progressbar.OptionSetItsString("hồ sơ"),
 			progressbar.OptionSetPredictTime(true),
 			progressbar.OptionThrottle(200*time.Millisecond),
 			progressbar.OptionSetWidth(30),

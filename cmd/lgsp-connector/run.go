@@ -107,9 +107,10 @@ func runForever(ctx context.Context, a *app.App, log *slog.Logger) error {
 	}
 	log.Info("lgsp-connector started", "unit", cfg.Unit.Code, "source", cfg.Source.Type, "lgsp", cfg.LGSP.BaseURL, "poll", cfg.Schedule.Poll, "store", cfg.Store.Path)
 	sch.Start()
-	// A first poll right away rather than waiting for the first tick.
+	// A first poll right away rather than waiting for the first tick; it
+	// goes through the scheduler so it never overlaps a scheduled one.
 	go func() {
-		if _, err := a.Pipeline.Poll(ctx); err != nil && ctx.Err() == nil {
+		if err := sch.RunNow("poll"); err != nil && ctx.Err() == nil {
 			log.Warn("first poll failed; will retry on schedule", "err", err)
 		}
 	}()
