@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/hcmc-lgsp/lgsp-connector/packets"
 )
 
 // Error is why one record could not be mapped. The pipeline quarantines the
@@ -73,48 +75,11 @@ func (e *Error) Masked() *Error {
 	return &c
 }
 
-// shownFields are the text fields whose values are safe to show: codes and
-// identifiers of procedures, agencies and documents (the same choice as
-// packets.Issue). Dates and whole numbers are added from the model.
-var shownFields = map[string]bool{
-	"MaHoSo": true, "MaTTHC": true, "TenTTHC": true, "MaLinhVuc": true, "TenLinhVuc": true,
-	"KenhThucHien": true, "SoBienNhan": true, "LoaiDoiTuong": true, "TrangThaiHoSo": true,
-	"HinhThuc": true, "DonViXuLy": true, "NoiNopHoSo": true, "HoSoCoThanhPhanSoHoa": true,
-	"TaiKhoanDuocXacThucVoiVNeID": true, "DuocThanhToanTrucTuyen": true,
-	"TepDinhKemId": true, "IsDeleted": true, "MaThanhPhanHoSo": true, "DuocSoHoa": true,
-	"DuocTaiSuDung": true, "DuocLayTuKhoDMQG": true, "MaKetQuaThayThe": true,
-	"TenPhiLePhi": true, "MaPhiLePhi": true, "HinhThucThu": true, "Gia": true, "LoaiPhiLePhi": true,
-	"TrangThaiBoSung": true, "GiayToId": true, "MaGiayToKetQua": true,
-	"LoaiDinhDanh": true, "MaCSDL": true,
-	"ChucDanh": true, "PhongBanXuLy": true, "TrangThai": true,
-}
-
-func init() {
-	for _, k := range packetKinds {
-		markShown(k.body)
-	}
-}
-
-func markShown(s *modelStruct) {
-	for _, f := range s.fields {
-		switch f.kind {
-		case kindTime, kindInt:
-			shownFields[f.name] = true
-		case kindList:
-			markShown(f.elem)
-		}
-	}
-}
-
 // PersonalField reports whether a packet field (optionally with a list
 // path such as DinhDanhCHS[0].SoDinhDanh) may hold personal data, so its
-// values must not be logged. Unknown fields count as personal.
-func PersonalField(field string) bool {
-	if i := strings.LastIndexByte(field, '.'); i >= 0 {
-		field = field[i+1:]
-	}
-	return !shownFields[field]
-}
+// values must not be logged. It is packets' rule, shared so mapping,
+// validation and the delivery log hide the same things.
+func PersonalField(field string) bool { return packets.PersonalField(field) }
 
 // shownValue is a value as a warning may show it: shortened, and hidden
 // for fields that may hold personal data.

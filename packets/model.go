@@ -38,6 +38,17 @@ type Packet struct {
 	Progress *ProgressStep // set when Header.LoaiGoiTin == KindProgress
 }
 
+// MaHoSo is the dossier code the packet is about, whatever its kind.
+func (p *Packet) MaHoSo() string {
+	switch {
+	case p.Dossier != nil:
+		return p.Dossier.MaHoSo
+	case p.Progress != nil:
+		return p.Progress.MaHoSo
+	}
+	return ""
+}
+
 // Time is an instant that may be absent. The zero value encodes as "".
 type Time struct{ time.Time }
 

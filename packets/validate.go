@@ -112,6 +112,13 @@ func markShown(d *structDesc) {
 	}
 }
 
+// PersonalField reports whether a field (a wire name, optionally with a
+// list path such as DinhDanhCHS[0].SoDinhDanh) may hold personal data.
+// Unknown fields count as personal.
+func PersonalField(path string) bool {
+	return !shownFields[path[strings.LastIndexByte(path, '.')+1:]]
+}
+
 // Flags whose only values are "0" and "1", and the True/False flag.
 var zeroOneFields = []string{"HoSoCoThanhPhanSoHoa", "TaiKhoanDuocXacThucVoiVNeID", "DuocSoHoa", "DuocLayTuKhoDMQG"}
 
@@ -181,8 +188,7 @@ func shownValue(path, value string) string {
 	if value == "" {
 		return ""
 	}
-	name := path[strings.LastIndexByte(path, '.')+1:]
-	if !shownFields[name] {
+	if PersonalField(path) {
 		return fmt.Sprintf("[hidden, %d characters]", utf8.RuneCountInString(value))
 	}
 	const max = 80

@@ -48,6 +48,25 @@ func addConfigFlag(cmd *cobra.Command, path *string) {
 	cmd.Flags().StringVarP(path, "config", "c", "", "tệp cấu hình YAML / YAML configuration file")
 }
 
+// startApp loads the configuration, starts profiling if asked and builds
+// the connector; done closes it and finishes the profiles.
+func startApp(cmd *cobra.Command, path string, prof *profileFlags) (*app.App, func(), error) {
+	cfg, err := loadConfig(cmd, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	stopProf, err := prof.start()
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := app.Build(cmd.Context(), cfg, app.Options{Logger: newLogger(cmd.ErrOrStderr(), cfg)})
+	if err != nil {
+		stopProf()
+		return nil, nil, err
+	}
+	return a, func() { _ = a.Close(context.Background()); stopProf() }, nil
+}
+
 func newRunCmd() *cobra.Command {
 	var (
 		path string
@@ -57,23 +76,12 @@ func newRunCmd() *cobra.Command {
 		Use:   "run",
 		Short: "Chạy liên tục theo lịch / Run continuously on the configured schedule",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(cmd, path)
+			a, done, err := startApp(cmd, path, &prof)
 			if err != nil {
 				return err
 			}
-			stopProf, err := prof.start()
-			if err != nil {
-				return err
-			}
-			defer stopProf()
-			log := newLogger(cmd.ErrOrStderr(), cfg)
-			ctx := cmd.Context()
-			a, err := app.Build(ctx, cfg, app.Options{Logger: log})
-			if err != nil {
-				return err
-			}
-			defer a.Close(context.Background())
-			return runForever(ctx, a, log)
+			defer done()
+			return runForever(cmd.Context(), a, a.Logger)
 		},
 	}
 	addConfigFlag(cmd, &path)
@@ -138,22 +146,12 @@ func newOnceCmd() *cobra.Command {
 once reads everything new while delivering, sends what is due and exits; packets waiting for a
 later retry stay in the store for the next run. A large backlog (backfill) shows a progress bar with ETA.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(cmd, path)
+			a, done, err := startApp(cmd, path, &prof)
 			if err != nil {
 				return err
 			}
-			stopProf, err := prof.start()
-			if err != nil {
-				return err
-			}
-			defer stopProf()
-			log := newLogger(cmd.ErrOrStderr(), cfg)
+			defer done()
 			ctx := cmd.Context()
-			a, err := app.Build(ctx, cfg, app.Options{Logger: log})
-			if err != nil {
-				return err
-			}
-			defer a.Close(context.Background())
 			start := time.Now()
 			if bar := newBackfillBar(ctx, a, cmd.ErrOrStderr(), progress); bar != nil {
 				defer bar.finish()

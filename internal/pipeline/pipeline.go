@@ -349,22 +349,12 @@ func (p *Pipeline) build(rec connectors.Record, now time.Time) (*outbox.NewPacke
 	np := &outbox.NewPacket{
 		ID: pkt.Header.MaGoiTin, Stream: rec.Stream, RecordKey: rec.Key,
 		Kind: string(pkt.Header.LoaiGoiTin), Profile: p.o.Profile.Name(),
-		Endpoint: p.o.Endpoints[pkt.Header.LoaiGoiTin], MaHoSo: maHoSo(pkt), Body: body,
+		Endpoint: p.o.Endpoints[pkt.Header.LoaiGoiTin], MaHoSo: pkt.MaHoSo(), Body: body,
 	}
 	for _, w := range warnings {
 		np.Warnings = append(np.Warnings, fmt.Sprintf("%s %q: %s", w.Field, w.Value, w.Reason))
 	}
 	return np, nil
-}
-
-func maHoSo(p *packets.Packet) string {
-	switch {
-	case p.Dossier != nil:
-		return p.Dossier.MaHoSo
-	case p.Progress != nil:
-		return p.Progress.MaHoSo
-	}
-	return ""
 }
 
 // Wake nudges the delivery loop (new packets were queued).

@@ -97,7 +97,7 @@ func syncService(kind packets.Kind) dvcqgService {
 				return dvcqgOutcome{Rejection: rej}
 			}
 			if i == 0 {
-				first = maHoSo(p)
+				first = p.MaHoSo()
 			}
 		}
 		return dvcqgOutcome{Store: true, Kind: env.Service, MaHoSo: first}

@@ -309,19 +309,9 @@ func (s *Server) checkHCM(kind packets.Kind, key string, body []byte) (Accepted,
 		MessageID: key,
 		Profile:   packets.ProfileHCMLGSP,
 		Kind:      string(kind),
-		MaHoSo:    maHoSo(p),
+		MaHoSo:    p.MaHoSo(),
 		At:        s.now(),
 	}, warnings, nil
-}
-
-func maHoSo(p *packets.Packet) string {
-	switch {
-	case p.Dossier != nil:
-		return p.Dossier.MaHoSo
-	case p.Progress != nil:
-		return p.Progress.MaHoSo
-	}
-	return ""
 }
 
 // accept stores a checked packet, recognises duplicates and conflicts, and
