@@ -24,6 +24,11 @@ type StreamMapping struct {
 	// Lists maps a nested list of the packet (e.g. TaiLieuNop) to the child
 	// rows the source attached and how their columns map.
 	Lists map[string]ListMapping `mapstructure:"lists"`
+	// CatalogDate is the date field whose value dates the record for
+	// catalog lookups (codes are checked against the catalog as it was
+	// that day); empty means NgayTiepNhan (HoSo) or ThoiDiemXuLy
+	// (TienDoXuLy).
+	CatalogDate string `mapstructure:"catalog_date"`
 }
 
 // ListMapping declares a nested list built from child rows.
@@ -60,4 +65,24 @@ type FieldMapping struct {
 	Required bool     `mapstructure:"required"`
 	MaxLen   int      `mapstructure:"max_len"`  // in characters; 0 = only the packet's own limit (checked by packets validation)
 	Truncate bool     `mapstructure:"truncate"` // cut at MaxLen instead of rejecting
+	// Catalog names a shared catalog (Options.Catalogs) the value must be
+	// a code of on the record's date; an unknown code rejects the record,
+	// naming the catalog.
+	Catalog string `mapstructure:"catalog"`
+	// CatalogMap names a code table of local → national codes (legacy
+	// procedure code → MaTTHC); a value the table lacks passes as itself
+	// only if it is a code of Catalog.
+	CatalogMap string `mapstructure:"catalog_map"`
+	// CatalogValue, with Catalog, puts an attribute of the code's entry on
+	// the wire instead of the code: "name" for its name (a unit code in
+	// the legacy column, the unit's name in DonViXuLy), or an extra
+	// attribute.
+	CatalogValue string `mapstructure:"catalog_value"`
+	// FromCatalog fills the field from the catalog entry of another
+	// field's value instead of a column.
+	FromCatalog *CatalogRef `mapstructure:"from_catalog"`
+	// RenameUnits replaces the code of a unit dissolved in 2025 by its
+	// successor's (Options.UnitRenames) for records dated on or after the
+	// takeover.
+	RenameUnits bool `mapstructure:"rename_units"`
 }

@@ -76,7 +76,7 @@ func runGolden(t *testing.T, dir string) ([]byte, bool) {
 	if err != nil {
 		t.Fatalf("config.yaml: %v", err)
 	}
-	m, err := New(cfg, Options{})
+	m, err := New(cfg, goldenOptions(t, dir))
 	if err != nil {
 		return []byte(err.Error() + "\n"), true
 	}

@@ -21,6 +21,13 @@ type Options struct {
 	// Zone overrides Config.Timezone: the zone of legacy date/time values
 	// that carry no offset.
 	Zone *time.Location
+	// Catalogs answers the catalog options (catalog, catalog_map,
+	// from_catalog); nil when no catalog cache is configured, and then a
+	// mapping that uses them is refused.
+	Catalogs Catalogs
+	// UnitRenames are the units dissolved in 2025 and their successors,
+	// applied to fields with rename_units.
+	UnitRenames []UnitRename
 }
 
 // Mapper maps raw records to packets. Everything that can be decided from
@@ -33,12 +40,20 @@ type Mapper struct {
 	// lower-cases map keys; connectors may not).
 	byFold map[string]*streamPlan
 	names  string // mapped stream names, for messages
+	cat    *catalogRuntime
+	// catalogUses are the catalogs the configuration refers to, checked
+	// against Options in New.
+	catalogUses []catalogUse
 }
 
 type streamPlan struct {
 	name string
 	kind *packetKind
 	body *structPlan
+	// dateIndex and dateName locate the field that dates the record for
+	// catalog lookups, when the stream uses any.
+	dateIndex int
+	dateName  string
 }
 
 // structPlan fills one struct: the body or an item of a nested list.
@@ -46,6 +61,7 @@ type structPlan struct {
 	model  *modelStruct
 	fields []*fieldPlan // in model order, so the first error is stable
 	lists  []*listPlan
+	fills  []*fieldPlan // from_catalog fields, in the order they can be filled
 }
 
 type listPlan struct {
@@ -77,6 +93,9 @@ type fieldPlan struct {
 	required bool
 	maxLen   int
 	truncate bool
+
+	cat  *catalogPlan     // catalog, catalog_map, rename_units
+	from *fromCatalogPlan // from_catalog
 }
 
 // wireValue is a converted value ready to store in a field of its kind.
@@ -103,6 +122,11 @@ func (v wireValue) store(kind valueKind, dst reflect.Value) {
 // path.
 func New(cfg Config, o Options) (*Mapper, error) {
 	m, errs := compile(cfg, o)
+	if len(errs) == 0 {
+		var rtErrs []error
+		rtErrs, m.cat = checkRuntime(m.catalogUses, o)
+		errs = append(errs, rtErrs...)
+	}
 	if len(errs) > 0 {
 		return nil, joinErrors(errs)
 	}
@@ -144,6 +168,9 @@ func (l *location) column(name string) string {
 type run struct {
 	zone     *time.Location
 	warnings []packets.Issue
+	cat      *catalogRuntime
+	pending  []pendingCheck // catalog options, run once the record's date is known
+	fills    []pendingFill
 }
 
 // Map builds the packet for one record: Header.LoaiGoiTin and the body.
@@ -159,8 +186,12 @@ func (m *Mapper) Map(stream, key string, values map[string]any) (*packets.Packet
 		return nil, nil, &Error{Stream: stream, Key: key, Reason: fmt.Sprintf("no mapping for stream %q (mapped streams: %s)", stream, m.names)}
 	}
 	body := reflect.New(sp.body.model.typ)
-	r := run{zone: m.zone}
+	r := run{zone: m.zone, cat: m.cat}
 	if err := r.fill(sp.body, body.Elem(), values, nil); err != nil {
+		err.Stream, err.Key = stream, key
+		return nil, nil, err
+	}
+	if err := r.resolveCatalogs(sp, body.Elem()); err != nil {
 		err.Stream, err.Key = stream, key
 		return nil, nil, err
 	}
@@ -174,6 +205,9 @@ func (r *run) fill(sp *structPlan, dst reflect.Value, values map[string]any, at 
 		if err := r.setField(f, dst.Field(f.index), values, at); err != nil {
 			return err
 		}
+	}
+	for _, f := range sp.fills {
+		r.fills = append(r.fills, pendingFill{f: f, parent: dst, at: at})
 	}
 	for _, l := range sp.lists {
 		raw, ok := values[l.from]
@@ -246,6 +280,8 @@ func (r *run) setField(f *fieldPlan, dst reflect.Value, values map[string]any, a
 		default:
 			return nil // leave the zero value: absent on the wire
 		}
+	} else if f.cat != nil {
+		r.pending = append(r.pending, pendingCheck{f: f, dst: dst, raw: raw, at: at})
 	}
 	v.store(f.kind, dst)
 	return nil

@@ -50,6 +50,10 @@ type compiler struct {
 	zone   *time.Location
 	tables map[string]*codeTable // by lower-case name
 	names  string                // table names, for messages
+	// catalogUses collects every catalog reference; usesCatalogDate is
+	// set while compiling a stream that needs the record's date.
+	catalogUses     []catalogUse
+	usesCatalogDate bool
 }
 
 func (c *compiler) fail(path, format string, args ...any) {
@@ -81,6 +85,7 @@ func compile(cfg Config, o Options) (*Mapper, []error) {
 		names = append(names, name)
 	}
 	m.names = strings.Join(names, ", ")
+	m.catalogUses = c.catalogUses
 	return m, c.errs
 }
 
@@ -179,11 +184,14 @@ func (c *compiler) compileStream(path, name string, sm StreamMapping) *streamPla
 		}
 		return nil
 	}
+	c.usesCatalogDate = false
 	body := c.compileStruct(path, kind.body, sm.Fields, sm.Lists)
 	if body == nil {
 		return nil
 	}
-	return &streamPlan{name: name, kind: kind, body: body}
+	sp := &streamPlan{name: name, kind: kind, body: body}
+	c.compileCatalogDate(path, sm, kind, body, sp)
+	return sp
 }
 
 func (c *compiler) compileStruct(path string, model *modelStruct, fields map[string]FieldMapping, lists map[string]ListMapping) *structPlan {
@@ -218,6 +226,7 @@ func (c *compiler) compileStruct(path string, model *modelStruct, fields map[str
 		}
 	}
 	sort.Slice(sp.fields, func(i, j int) bool { return sp.fields[i].index < sp.fields[j].index })
+	c.linkFromCatalog(path, model, sp)
 	for _, key := range sortedKeys(lists) {
 		mf, ok := model.field(key)
 		if !ok {
@@ -270,7 +279,7 @@ func (c *compiler) compileField(path string, mf *modelField, fm FieldMapping) *f
 	switch {
 	case fp.column != "" && hasConst:
 		c.fail(path, "column and const are exclusive: a field comes from one place")
-	case fp.column == "" && !hasConst:
+	case fp.column == "" && !hasConst && fm.FromCatalog == nil:
 		c.fail(path, "set column (where the value comes from) or const (a fixed value)")
 	}
 
@@ -320,6 +329,11 @@ func (c *compiler) compileField(path string, mf *modelField, fm FieldMapping) *f
 		}
 	} else if fm.CaseInsensitive {
 		c.fail(path+".case_insensitive", "applies only together with code_table")
+	}
+	if fm.FromCatalog != nil {
+		c.compileFromCatalog(path, mf, fm, fp)
+	} else {
+		c.compileCatalog(path, mf, fm, fp)
 	}
 
 	switch {

@@ -213,7 +213,7 @@ func genSample(ctx context.Context, progressOut io.Writer, o genSampleOptions) (
 		}
 	}
 
-	sum := genSummary{Driver: o.Driver, Database: dbName, Seed: o.Seed, Reset: o.Reset, Appended: o.Append}
+	sum := genSummary{Driver: o.Driver, Database: dbName, Seed: o.Seed}
 	counts, err := countSampleRows(ctx, db)
 	if err != nil {
 		return sum, err
@@ -229,12 +229,14 @@ func genSample(ctx context.Context, progressOut io.Writer, o genSampleOptions) (
 		if err := resetSampleTables(ctx, db, o.Driver); err != nil {
 			return sum, err
 		}
+		sum.Reset = true
 	case nonEmpty != "" && !o.Append:
 		return sum, fmt.Errorf("gen-sample: database %q is not empty:%s add --reset to delete those rows first, or --append to add dossiers after them", dbName, nonEmpty)
 	case nonEmpty != "" && o.Append:
 		if err := hooks.planAppend(ctx, db); err != nil {
 			return sum, err
 		}
+		sum.Appended = true
 	}
 
 	total := o.Dossiers + o.BadRows
@@ -417,11 +419,13 @@ func (p *genProgress) add(n int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.done += n
-	for p.done*100 >= p.nextPercent*p.total && p.nextPercent <= 100 {
-		rate := float64(p.done) / max(time.Since(p.start).Seconds(), 1e-9)
-		fmt.Fprintf(p.w, "gen-sample: %d/%d hồ sơ / dossiers (%d%%), %.0f/s\n", p.done, p.total, p.nextPercent, rate)
-		p.nextPercent += 10
+	if p.done*100 < p.nextPercent*p.total {
+		return
 	}
+	percent := p.done * 100 / p.total
+	rate := float64(p.done) / max(time.Since(p.start).Seconds(), 1e-9)
+	fmt.Fprintf(p.w, "gen-sample: %d/%d hồ sơ / dossiers (%d%%), %.0f/s\n", p.done, p.total, percent, rate)
+	p.nextPercent = percent/10*10 + 10
 }
 
 func (p *genProgress) finish(ok bool) {

@@ -73,6 +73,9 @@ type Config struct {
 	// order. Default: ho_so first, then the others by name, so a dossier
 	// is sent before its processing steps.
 	StreamOrder []string `mapstructure:"stream_order"`
+	// Files, when set, serves the files behind published attachment
+	// links (see files.go); nil means no file downloads.
+	Files *FilesConfig `mapstructure:"files"`
 }
 
 // StreamConfig declares one stream: a SELECT and its incremental cursor.
@@ -93,6 +96,11 @@ type StreamConfig struct {
 	// Children are lists attached to each row (e.g. submitted documents),
 	// read with one query per batch.
 	Children map[string]ChildConfig `mapstructure:"children"`
+	// Lookup lets the inbound API fetch one row by MaHoSo (lookup.go).
+	Lookup LookupConfig `mapstructure:"lookup"`
+	// Statistics names the receipt and end columns that let the monthly
+	// statistics read one period through indexes (period.go).
+	Statistics StatisticsConfig `mapstructure:"statistics"`
 }
 
 // CursorConfig names the cursor columns as the query returns them.
@@ -190,6 +198,9 @@ func (c *Config) Validate() []error {
 		}
 		seen[name] = true
 	}
+	if c.Files != nil {
+		errs = append(errs, c.Files.validate(keyPrefix+".files")...)
+	}
 	return errs
 }
 
@@ -258,6 +269,8 @@ func (s StreamConfig) validate(path, name string, loc *time.Location) []error {
 			add(cpath+".parent", "%s", msg)
 		}
 	}
+	errs = append(errs, s.Lookup.validate(path+".lookup")...)
+	errs = append(errs, s.Statistics.validate(path+".statistics")...)
 	return errs
 }
 

@@ -96,6 +96,10 @@ type Config struct {
 	Validation Validation     `mapstructure:"validation"`
 	Log        Log            `mapstructure:"log"`
 	Admin      Admin          `mapstructure:"admin"`
+	Inbound    Inbound        `mapstructure:"inbound"`
+	// Catalogs is nil unless the file has a catalogs: section.
+	Catalogs *Catalogs `mapstructure:"catalogs"`
+	DVCQG    DVCQG     `mapstructure:"dvcqg"`
 }
 
 // Unit is the administrative unit this installation sends for.
@@ -226,6 +230,8 @@ func defaults() *Config {
 		Validation: Validation{MaHoSoPolicy: "warn"},
 		Log:        Log{Level: "info", Format: "text"},
 		Admin:      Admin{Listen: "127.0.0.1:9464"},
+		Inbound:    defaultInbound(),
+		DVCQG:      defaultDVCQG(),
 	}
 }
 
@@ -285,6 +291,7 @@ func load(data []byte, baseDir, file string, o LoadOptions) (*Config, error) {
 	(&decoder{ps: ps}).decode("", rest, reflectValue(cfg))
 
 	cfg.resolvePaths(baseDir)
+	cfg.Catalogs.complete(cfg, baseDir)
 	cfg.validate(ps, o)
 	if err := ps.result(file); err != nil {
 		return nil, err

@@ -45,6 +45,7 @@ func (c *Config) resolvePaths(baseDir string) {
 		&c.LGSP.CAFile, &c.LGSP.ClientCert, &c.LGSP.ClientKey,
 		&c.Signing.CertFile, &c.Signing.KeyFile, &c.Signing.PKCS12File,
 		&c.Store.Path,
+		&c.Inbound.TLSCert, &c.Inbound.TLSKey, &c.Inbound.ClientCA,
 	} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(baseDir, *p)
@@ -189,6 +190,9 @@ func (c *Config) validate(ps *problems, o LoadOptions) {
 	c.validateSource(k)
 	c.validateLGSP(k)
 	c.validateSigning(k)
+	c.validateInbound(k)
+	c.validateCatalogs(k)
+	c.validateDVCQG(k)
 
 	// store
 	if k.required("store.path", c.Store.Path) && !o.SkipFileChecks {

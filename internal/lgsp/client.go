@@ -24,8 +24,14 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 )
 
-// maxResponseBytes bounds how much of a response is read for classification.
+// maxResponseBytes bounds how much of a response Send reads for
+// classification.
 const maxResponseBytes = 64 << 10
+
+// MaxCallResponseBytes bounds the response body Call returns: enough for
+// the national portal's largest catalogue, small enough that a runaway
+// answer cannot exhaust memory.
+const MaxCallResponseBytes = 32 << 20
 
 // Request is one packet to deliver. Body is sent byte for byte on every
 // attempt: signed bytes are never re-encoded.
@@ -37,6 +43,11 @@ type Request struct {
 	MessageID   string
 	ContentType string
 	Body        []byte
+	// Headers are extra headers for this request only (e.g. dstcode for
+	// the national portal). They override Options.Headers; the
+	// transport's own headers (Authorization, Idempotency-Key,
+	// X-Message-ID, Content-Type, Accept) always win.
+	Headers map[string]string
 }
 
 // Result is the outcome of one Send, including its quick retries.
@@ -226,8 +237,31 @@ func (c *Client) prepareRetry(r *http.Request) error {
 // Send posts one packet. It never returns a nil-class result: every
 // failure, including bad input, is classified.
 func (c *Client) Send(ctx context.Context, r Request) Result {
+	res, _ := c.exchange(ctx, r, bodyLimit{max: maxResponseBytes})
+	return res
+}
+
+// Call is Send for requests whose answer the caller must read whole (the
+// national portal's catalogues and lookups): it also returns the body of
+// the last response, up to MaxCallResponseBytes, and classifies on the
+// whole body. A longer body is not returned; the result is ClassPermanent,
+// as asking again would bring the same answer. body is nil when no
+// response arrived.
+func (c *Client) Call(ctx context.Context, r Request) (Result, []byte) {
+	return c.exchange(ctx, r, bodyLimit{max: MaxCallResponseBytes, whole: true})
+}
+
+// bodyLimit says how much of a response to read: Send classifies on the
+// start of a long body; Call promises the whole body or none.
+type bodyLimit struct {
+	max   int64
+	whole bool // a longer body is a failure
+}
+
+func (c *Client) exchange(ctx context.Context, r Request, limit bodyLimit) (Result, []byte) {
 	start := time.Now()
-	res := c.send(ctx, r)
+	ar := c.send(ctx, r, limit)
+	res := ar.Result
 	res.Latency = time.Since(start)
 	if res.Class == ClassDelivered {
 		c.log.Debug("packet delivered", "message_id", r.MessageID, "endpoint", res.Endpoint,
@@ -239,28 +273,34 @@ func (c *Client) Send(ctx context.Context, r Request) Result {
 			"status", res.Status, "class", res.Class.String(), "attempts", res.Attempts,
 			"retry_after", res.RetryAfter, "latency", res.Latency)
 	}
-	return res
+	return res, ar.body
 }
 
-func (c *Client) send(ctx context.Context, r Request) Result {
+func (c *Client) send(ctx context.Context, r Request, limit bodyLimit) attemptResult {
 	endpoint, err := c.resolve(r.Path)
 	if err != nil {
-		return Result{Class: ClassPermanent, Err: fmt.Errorf("lgsp send %s: %w", r.MessageID, err)}
+		return attemptResult{Result: Result{Class: ClassPermanent, Err: fmt.Errorf("lgsp send %s: %w", r.MessageID, err)}}
 	}
 	if strings.TrimSpace(r.MessageID) == "" || strings.ContainsAny(r.MessageID, "\r\n") {
-		return Result{Class: ClassPermanent, Endpoint: endpoint,
-			Err: fmt.Errorf("lgsp send to %s: message ID %q is empty or invalid; every packet needs its MaGoiTin so LGSP can drop duplicates", endpoint, r.MessageID)}
+		return attemptResult{Result: Result{Class: ClassPermanent, Endpoint: endpoint,
+			Err: fmt.Errorf("lgsp send to %s: message ID %q is empty or invalid; every packet needs its MaGoiTin so LGSP can drop duplicates", endpoint, r.MessageID)}}
+	}
+	for k, v := range r.Headers {
+		if k == "" || strings.ContainsAny(k, " \t\r\n:") || strings.ContainsAny(v, "\r\n") {
+			return attemptResult{Result: Result{Class: ClassPermanent, Endpoint: endpoint,
+				Err: fmt.Errorf("%w: lgsp send %s to %s: extra header %q is not a valid HTTP header", ErrConfig, r.MessageID, endpoint, k)}}
+		}
 	}
 
 	var token string
 	if c.opts.TokenAuth != TokenAuthNone {
 		g, err := c.tokens.get(ctx, false, "")
 		if err != nil {
-			return tokenFailure(endpoint, err)
+			return attemptResult{Result: tokenFailure(endpoint, err)}
 		}
 		token = g.value
 	}
-	res := c.attempt(ctx, endpoint, r, token)
+	res := c.attempt(ctx, endpoint, r, token, limit)
 	if res.authFailure && token != "" {
 		// The token may have been revoked or expired early: one fresh
 		// token, one more try.
@@ -269,13 +309,13 @@ func (c *Client) send(ctx context.Context, r Request) Result {
 		if err != nil {
 			out := tokenFailure(endpoint, err)
 			out.Attempts = res.Attempts
-			return out
+			return attemptResult{Result: out}
 		}
 		attempts := res.Attempts
-		res = c.attempt(ctx, endpoint, r, g.value)
+		res = c.attempt(ctx, endpoint, r, g.value, limit)
 		res.Attempts += attempts
 	}
-	return res.Result
+	return res
 }
 
 func tokenFailure(endpoint string, err error) Result {
@@ -290,11 +330,12 @@ func tokenFailure(endpoint string, err error) Result {
 type attemptResult struct {
 	Result
 	authFailure bool
+	body        []byte // the last response's body, at most the read limit
 }
 
 // attempt runs one retryablehttp.Do (the first try plus quick retries)
-// and classifies the last outcome.
-func (c *Client) attempt(ctx context.Context, endpoint string, r Request, token string) attemptResult {
+// and classifies the last outcome, reading the response within limit.
+func (c *Client) attempt(ctx context.Context, endpoint string, r Request, token string, limit bodyLimit) attemptResult {
 	var attempts atomic.Int32
 	ctx = context.WithValue(ctx, attemptsKey{}, &attempts)
 	res := attemptResult{Result: Result{Endpoint: endpoint}}
@@ -303,6 +344,9 @@ func (c *Client) attempt(ctx context.Context, endpoint string, r Request, token 
 	if err != nil {
 		res.Class, res.Err = ClassPermanent, fmt.Errorf("lgsp send %s to %s: build request: %w", r.MessageID, endpoint, err)
 		return res
+	}
+	for k, v := range r.Headers {
+		req.Header.Set(k, v)
 	}
 	ct := r.ContentType
 	if ct == "" {
@@ -329,7 +373,7 @@ func (c *Client) attempt(ctx context.Context, endpoint string, r Request, token 
 		}
 		return res
 	}
-	body, readErr := readBody(resp)
+	body, truncated, readErr := readBodyLimit(resp, limit.max)
 	res.Status = resp.StatusCode
 	res.Excerpt = excerpt(body, token, c.opts.ClientSecret)
 	if readErr != nil {
@@ -337,6 +381,13 @@ func (c *Client) attempt(ctx context.Context, endpoint string, r Request, token 
 		res.Err = fmt.Errorf("lgsp send %s to %s: read %d response: %w", r.MessageID, endpoint, resp.StatusCode, readErr)
 		return res
 	}
+	if truncated && limit.whole {
+		res.Class = ClassPermanent
+		res.Err = fmt.Errorf("lgsp send %s to %s: HTTP %d response is larger than %d bytes; ask the service for less (e.g. a narrower catalogue query)",
+			r.MessageID, endpoint, resp.StatusCode, limit.max)
+		return res
+	}
+	res.body = body
 	res.Class, res.RetryAfter = classify(c.opts.Now(), resp.StatusCode, resp.Header, body, nil)
 	res.authFailure = isAuthFailure(resp.StatusCode, body)
 	if res.Class != ClassDelivered {
@@ -364,10 +415,21 @@ func (c *Client) statusError(id, endpoint string, resp *http.Response, class Cla
 // readBody reads at most maxResponseBytes, then drains a little more so the
 // connection can be reused, and closes the body.
 func readBody(resp *http.Response) ([]byte, error) {
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseBytes))
+	body, _, err := readBodyLimit(resp, maxResponseBytes)
 	return body, err
+}
+
+// readBodyLimit reads at most limit bytes and reports whether the body
+// was longer, then drains a little more so the connection can be reused,
+// and closes the body.
+func readBodyLimit(resp *http.Response, limit int64) (body []byte, truncated bool, err error) {
+	defer resp.Body.Close()
+	body, err = io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if int64(len(body)) > limit {
+		body, truncated = body[:limit], true
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseBytes))
+	return body, truncated, err
 }
 
 // ServerTime returns the time in the Date header of a cheap GET of the

@@ -94,6 +94,26 @@ CREATE TABLE meta (
 	value TEXT NOT NULL
 );
 `,
+	// 2: inbound_calls, the log of calls the national portal made to the
+	// connector's inbound API (inbound.go).
+	`
+CREATE TABLE inbound_calls (
+	seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+	at         INTEGER NOT NULL,           -- Unix ms, when the call arrived
+	method     TEXT    NOT NULL,
+	path       TEXT    NOT NULL,           -- route pattern for file links: the token is a credential
+	caller     TEXT    NOT NULL,           -- bearer:N, cert:CN, link, or '' when unauthenticated
+	remote_ip  TEXT    NOT NULL,
+	ma_ho_so   TEXT    NOT NULL,
+	file_ref   TEXT    NOT NULL,
+	status     INTEGER NOT NULL,           -- HTTP status sent
+	latency_ms INTEGER NOT NULL,
+	bytes_out  INTEGER NOT NULL,
+	error      TEXT    NOT NULL            -- why the call failed, without personal data
+);
+CREATE INDEX inbound_calls_at       ON inbound_calls (at);
+CREATE INDEX inbound_calls_ma_ho_so ON inbound_calls (ma_ho_so, at);
+`,
 }
 
 // schemaVersion is the schema version this code writes (PRAGMA user_version).

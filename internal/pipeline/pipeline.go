@@ -560,24 +560,55 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-// RunDelivery delivers until ctx ends: it sends what is due, then waits for
-// new packets (Wake) or the next retry time, checking at least every
-// idleCheck.
+// RunDelivery delivers until ctx ends. Each of the Workers leases and
+// sends on its own and, when nothing is due, waits for new packets (Wake)
+// or the next retry time, checking at least every idleCheck. Workers never
+// wait for one another: a slow request holds up only the packet leased
+// with it, never packets queued meanwhile (rounds that waited for their
+// slowest request did, for up to the LGSP timeout).
 func (p *Pipeline) RunDelivery(ctx context.Context, idleCheck time.Duration) error {
 	if idleCheck <= 0 {
 		idleCheck = time.Second
 	}
-	t := time.NewTicker(idleCheck)
-	defer t.Stop()
-	for {
-		if _, err := p.DeliverDue(ctx); err != nil && ctx.Err() == nil {
-			p.log.Error("delivery round failed; retrying", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-p.wake:
-		case <-t.C:
+	// A broken store fails every worker at once: say so once per idleCheck.
+	var lastErrLog atomic.Int64
+	logErr := func(msg string, err error) {
+		now, last := time.Now().UnixNano(), lastErrLog.Load()
+		if now-last >= int64(idleCheck) && lastErrLog.CompareAndSwap(last, now) {
+			p.log.Error(msg, "err", err)
 		}
 	}
+	var wg sync.WaitGroup
+	for w := 0; w < p.o.Workers; w++ {
+		wg.Add(1)
+		go func(owner string) {
+			defer wg.Done()
+			t := time.NewTicker(idleCheck)
+			defer t.Stop()
+			for ctx.Err() == nil {
+				batch, err := p.store.Lease(ctx, owner, leasePerWorker, p.o.Lease)
+				if err != nil && ctx.Err() == nil {
+					logErr("lease packets failed; retrying", err)
+				}
+				if len(batch) == leasePerWorker {
+					p.Wake() // more may be due: rouse an idle worker
+				}
+				for _, pk := range batch {
+					if _, err := p.deliver(ctx, pk, owner); err != nil && ctx.Err() == nil {
+						logErr("recording a delivery failed; retrying", err)
+					}
+				}
+				if len(batch) > 0 && err == nil {
+					continue
+				}
+				select {
+				case <-ctx.Done():
+				case <-p.wake:
+				case <-t.C:
+				}
+			}
+		}(fmt.Sprintf("%s/%d", p.o.Owner, w))
+	}
+	wg.Wait()
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math/bits"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -48,7 +49,8 @@ type Stats struct {
 }
 
 // Schema returns the CREATE statements for the dialect, indexes included
-// (the cursor columns of every stream are indexed, as doctor requires).
+// (the cursor columns of every stream are indexed, as doctor requires, and
+// the receipt and end dates the statistics read a period by).
 func Schema(d Dialect) []string {
 	dt, pk, text, long, raw := "TEXT", "INTEGER PRIMARY KEY", "TEXT", "TEXT", "TEXT"
 	if d == MySQL {
@@ -81,6 +83,12 @@ func Schema(d Dialect) []string {
   ngay_cap_nhat ` + dt + ` NOT NULL
 )`,
 		`CREATE INDEX ix_hs_hoso_cap_nhat ON hs_hoso (ngay_cap_nhat, id)`,
+		// The monthly statistics read a period through these two (see
+		// docs/statistics.md): received in the period; finished in or after
+		// it, or still open (NULL) and received before it — one range of
+		// (ngay_ket_thuc, ngay_nhan) even when most of history is open.
+		`CREATE INDEX ix_hs_hoso_ngay_nhan ON hs_hoso (ngay_nhan)`,
+		`CREATE INDEX ix_hs_hoso_ngay_ket_thuc ON hs_hoso (ngay_ket_thuc, ngay_nhan)`,
 		`CREATE TABLE hs_qua_trinh (
   id ` + pk + `,
   hoso_id BIGINT NOT NULL,
@@ -196,7 +204,7 @@ func Generate(ctx context.Context, db *sql.DB, d Dialect, opts Options) (Stats, 
 		id := int64(i + 1)
 		bad := badEvery > 0 && i%badEvery == badEvery-1 && badIdx < opts.BadRows
 		// Receipts move forward in time; office hours only.
-		received := opts.Start.Add(time.Duration(int64(span) * int64(i) / int64(max(total, 1))))
+		received := opts.Start.Add(spreadOver(span, i, total))
 		received = officeHours(received)
 		day := received.Format("060102")
 		dailySeq[day]++
@@ -285,6 +293,15 @@ func Generate(ctx context.Context, db *sql.DB, d Dialect, opts Options) (Stats, 
 		}
 	}
 	return st, nil
+}
+
+// spreadOver is span·i/total without overflow: in int64 nanoseconds the
+// product passes 2⁶³ once span·i exceeds about 292 years (60 days × 1,780
+// dossiers), which threw later dossiers back before Start.
+func spreadOver(span time.Duration, i, total int) time.Duration {
+	hi, lo := bits.Mul64(uint64(span), uint64(i))
+	q, _ := bits.Div64(hi, lo, uint64(max(total, 1))) // i < total, so q fits
+	return time.Duration(q)
 }
 
 func officeHours(t time.Time) time.Time {

@@ -24,6 +24,8 @@ func (s *Server) routes() http.Handler {
 		mux.HandleFunc("POST "+e.path, s.handleHCMPacket(e.kind))
 	}
 	mux.HandleFunc("POST "+DVCQGPrefix+"{service}", s.handleDVCQG)
+	s.portalRoutes(mux)
+	s.catalogRoutes(mux)
 	mux.HandleFunc("GET /sandbox/stats", s.admin(s.handleStats))
 	mux.HandleFunc("GET /sandbox/packets", s.admin(s.handleList))
 	mux.HandleFunc("GET /sandbox/packets/{id}", s.admin(s.handlePacketBytes))

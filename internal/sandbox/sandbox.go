@@ -137,6 +137,9 @@ type Options struct {
 	// AdminToken, when set, opens /sandbox/* to non-loopback clients that
 	// send it as a Bearer token (a valid access token also works).
 	AdminToken string
+	// Portal configures the national-portal emulation (/mapi/login,
+	// /mapi/g); the zero value takes its defaults.
+	Portal PortalOptions
 
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -163,6 +166,7 @@ type Stats struct {
 	TokenFailures    int            `json:"token_failures"` // refused, malformed or outage
 	StoreErrors      int            `json:"store_errors"`   // packets not written to StoreDir
 	ByKind           map[string]int `json:"by_kind"`        // unique stored packets per kind
+	DVCQG            PortalStats    `json:"dvcqg"`          // the national-portal emulation (dvcqg_portal.go)
 }
 
 // Accepted is one stored packet. Body is shared with the server: do not
@@ -188,6 +192,8 @@ type Server struct {
 	hcm       packets.Profile
 	dvcqg     packets.Profile
 	services  map[string]dvcqgService
+	portal    *portal
+	catalogs  *catalogServer // city catalogs (catalogs.go)
 	handler   http.Handler
 
 	mu     sync.Mutex // guards faults, rng, tokens, stats
@@ -237,6 +243,10 @@ func New(o Options) (*Server, error) {
 	if err := faults.validate(); err != nil {
 		errs = append(errs, err)
 	}
+	pt, err := newPortal(o.Portal)
+	if err != nil {
+		errs = append(errs, err)
+	}
 	seen := map[string]packets.Kind{}
 	for k, p := range o.Endpoints {
 		if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, " {}") {
@@ -273,8 +283,9 @@ func New(o Options) (*Server, error) {
 		faults:    faults,
 		rng:       rand.New(rand.NewPCG(uint64(o.Seed), uint64(o.Seed)^0x9e3779b97f4a7c15)),
 		tokens:    map[string]time.Time{},
-		stats:     Stats{ByKind: map[string]int{}},
+		stats:     Stats{ByKind: map[string]int{}, DVCQG: PortalStats{Calls: map[string]int{}}},
 		store:     st,
+		portal:    pt,
 	}
 	s.services = defaultDVCQGServices()
 	s.handler = s.routes()
@@ -320,6 +331,7 @@ func (s *Server) Stats() Stats {
 	for k, v := range s.stats.ByKind {
 		out.ByKind[k] = v
 	}
+	out.DVCQG = s.stats.DVCQG.clone()
 	return out
 }
 

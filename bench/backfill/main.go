@@ -1,0 +1,318 @@
+// Command backfill measures a first load end to end: N sample dossiers in
+// MariaDB, the LGSP sandbox and `lgsp-connector once` as separate
+// processes, and reports packets per second against the target of
+// 0.8 × cores × the RSA-2048 signing rate of one core, with the
+// connector's peak RSS, CPU profile and the MariaDB load.
+//
+//	go run ./bench/backfill --dossiers 20000
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	_ "github.com/go-sql-driver/mysql"
+
+	"github.com/hcmc-lgsp/lgsp-connector/bench/internal/rig"
+)
+
+type options struct {
+	dossiers, maxSteps, workers int
+	seed                        uint64
+	serverDSN, dbName, bin, dir string
+	verify, keep, reuse         bool
+	signFor                     time.Duration
+	timeout                     time.Duration
+}
+
+func main() {
+	var o options
+	flag.IntVar(&o.dossiers, "dossiers", 1_000_000, "sample dossiers to generate and backfill")
+	flag.IntVar(&o.maxSteps, "max-steps", 9, "most processing steps per dossier (average ≈ (1+max)/2)")
+	flag.Uint64Var(&o.seed, "seed", 1, "gen-sample seed")
+	flag.IntVar(&o.workers, "workers", 8, "delivery workers (delivery.workers)")
+	flag.StringVar(&o.serverDSN, "server-dsn", envOr("LGSP_BENCH_MARIADB_DSN", "root@tcp(127.0.0.1:3306)/"), "MariaDB server DSN")
+	flag.StringVar(&o.dbName, "db", "lgsp_bench", "database to (re)create")
+	flag.StringVar(&o.bin, "bin", "", "lgsp-connector binary (default: build it)")
+	flag.StringVar(&o.dir, "dir", "", "work directory (default: a new temporary one)")
+	flag.BoolVar(&o.verify, "verify", false, "sandbox verifies every signature (costs CPU on this machine)")
+	flag.BoolVar(&o.keep, "keep", false, "keep the database afterwards")
+	flag.BoolVar(&o.reuse, "reuse-data", false, "reuse the database from an earlier --keep run instead of generating")
+	flag.DurationVar(&o.signFor, "sign-measure", 3*time.Second, "how long to measure each signing rate")
+	flag.DurationVar(&o.timeout, "timeout", 6*time.Hour, "give up after this long")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	if err := run(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "backfill benchmark:", err)
+		os.Exit(1)
+	}
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+// result is written as JSON beside the report.
+type result struct {
+	Dossiers, Steps, ExpectedPackets int64
+	Delivered, SandboxUnique         int
+	WallSeconds                      float64
+	PacketsPerSecond                 float64
+	Cores                            int
+	RSASignPerCore, XMLSignPerCore   float64
+	TargetPacketsPerSecond           float64
+	RatioToTarget                    float64
+	PeakRSSMiB                       float64
+	ConnectorCPUSeconds              float64
+	SandboxCPUSeconds                float64
+	MariaDBCPUSeconds                float64
+	MachineBusyPercent               float64
+	PacketsPerConnectorCPUSecond     float64
+	StoreBytes                       int64
+	SandboxVerified                  bool
+	GenSeconds                       float64
+	ConnectorSummary                 string
+}
+
+func run(ctx context.Context, o options) error {
+	var err error
+	if o.dir == "" {
+		if o.dir, err = os.MkdirTemp("", "lgsp-bench-backfill-"); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(o.dir, 0o750); err != nil {
+		return err
+	}
+	report := &strings.Builder{}
+	say := func(format string, args ...any) {
+		line := fmt.Sprintf(format, args...)
+		fmt.Println(line)
+		report.WriteString(line + "\n")
+	}
+	say("== backfill benchmark ==")
+	for _, l := range rig.Machine(ctx, o.serverDSN) {
+		say("%s", l)
+	}
+	say("work dir:    %s", o.dir)
+	if o.bin == "" {
+		rig.Logf("building lgsp-connector")
+		if o.bin, err = rig.BuildBinary(ctx, o.dir); err != nil {
+			return err
+		}
+	}
+	dsn, err := rig.DatabaseDSN(o.serverDSN, o.dbName)
+	if err != nil {
+		return err
+	}
+	var res result
+	res.Cores = runtime.NumCPU()
+	res.SandboxVerified = o.verify
+
+	// 1. Data.
+	if o.reuse {
+		rig.Logf("reusing database %s", o.dbName)
+	} else {
+		rig.Logf("generating %d dossiers into %s", o.dossiers, o.dbName)
+		sum, took, err := rig.GenSample(ctx, o.bin, o.serverDSN, o.dbName, o.dossiers, o.maxSteps, o.seed)
+		if err != nil {
+			return err
+		}
+		res.GenSeconds = took.Seconds()
+		say("\n-- gen-sample (%s) --\n%s", took.Round(time.Millisecond), strings.TrimRight(sum, "\n"))
+	}
+	if !o.keep {
+		defer func() {
+			if err := rig.DropDatabase(context.Background(), o.serverDSN, o.dbName); err != nil {
+				rig.Logf("could not drop %s: %v", o.dbName, err)
+			}
+		}()
+	}
+	if res.Dossiers, res.Steps, err = rig.SampleCounts(ctx, dsn); err != nil {
+		return err
+	}
+	res.ExpectedPackets = res.Dossiers + res.Steps
+
+	// 2. Signing rate of one core, measured now, on this machine.
+	rig.Logf("measuring the signing rate of one core (%s each)", o.signFor)
+	rates, err := rig.MeasureSignRates(o.signFor)
+	if err != nil {
+		return err
+	}
+	res.RSASignPerCore, res.XMLSignPerCore = rates.RSA2048, rates.XMLDSig
+	res.TargetPacketsPerSecond = 0.8 * float64(res.Cores) * rates.RSA2048
+
+	// 3. Sandbox and connector, as separate processes.
+	certFile, keyFile, err := rig.KeyPair(o.dir)
+	if err != nil {
+		return err
+	}
+	trust := ""
+	if o.verify {
+		trust = certFile
+	}
+	sb, url, err := rig.StartSandbox(ctx, o.dir, o.bin, trust)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = sb.Stop(5 * time.Second) }()
+	cfgPath := filepath.Join(o.dir, "connector.yaml")
+	store := filepath.Join(o.dir, "outbox.db")
+	for _, p := range []string{store, store + "-wal", store + "-shm"} {
+		_ = os.Remove(p)
+	}
+	if err := rig.WriteConfig(cfgPath, rig.ConfigParams{LegacyDSN: dsn, LGSPURL: url, CertFile: certFile, KeyFile: keyFile, StorePath: store, Lag: "0s", Workers: o.workers}); err != nil {
+		return err
+	}
+	admin, err := sql.Open("mysql", o.serverDSN)
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+	admin.SetMaxOpenConns(1)
+
+	args := []string{"once", "--config", cfgPath, "--progress", "never"}
+	cpuProfile := filepath.Join(o.dir, "backfill-cpu.pprof")
+	memProfile := filepath.Join(o.dir, "backfill-heap.pprof")
+	profiling := rig.HasFlag(o.bin, "once", "cpuprofile")
+	if profiling {
+		args = append(args, "--cpuprofile", cpuProfile, "--memprofile", memProfile)
+	} else {
+		say("NOTE: this build's `once` has no --cpuprofile flag; no CPU profile")
+	}
+	mysqld := rig.FindProcess("mariadbd", "mysqld")
+	var dbBefore rig.ProcSample
+	if mysqld != 0 {
+		dbBefore, _ = rig.ReadProc(mysqld)
+	}
+	statusBefore, err := rig.GlobalStatus(ctx, admin)
+	if err != nil {
+		return err
+	}
+	sbBefore, _ := rig.ReadProc(sb.PID())
+	busy0, total0 := rig.SystemCPU()
+	rig.Logf("backfill: %d dossiers + %d steps = %d packets; sandbox verify=%v; target %.0f packets/s", res.Dossiers, res.Steps, res.ExpectedPackets, o.verify, res.TargetPacketsPerSecond)
+	conn, err := rig.Start("connector", o.dir, o.bin, args...)
+	if err != nil {
+		return err
+	}
+	sbc := rig.NewSandbox(url)
+	var peakSampled int64
+	tick := time.NewTicker(time.Second)
+	lastReport := time.Now()
+wait:
+	for {
+		select {
+		case <-conn.Done():
+			break wait
+		case <-ctx.Done():
+			_ = conn.Stop(30 * time.Second)
+			return ctx.Err()
+		case <-tick.C:
+			if s, err := rig.ReadProc(conn.PID()); err == nil {
+				peakSampled = max(peakSampled, s.HWMKB)
+			}
+			if time.Since(lastReport) >= 10*time.Second {
+				lastReport = time.Now()
+				if st, err := sbc.Stats(ctx); err == nil {
+					el := time.Since(conn.Started).Seconds()
+					rig.Logf("  %d/%d packets acknowledged, %.0f/s so far", st.Unique, res.ExpectedPackets, float64(st.Unique)/el)
+				}
+			}
+		}
+	}
+	tick.Stop()
+	connErr := conn.Wait()
+	wall := conn.Ended.Sub(conn.Started)
+	busy1, total1 := rig.SystemCPU()
+	statusAfter, err := rig.GlobalStatus(ctx, admin)
+	if err != nil {
+		return err
+	}
+	if mysqld != 0 {
+		if after, err := rig.ReadProc(mysqld); err == nil {
+			res.MariaDBCPUSeconds = rig.TicksToDuration(after.CPUTicks - dbBefore.CPUTicks).Seconds()
+		}
+	}
+	if sbAfter, err := rig.ReadProc(sb.PID()); err == nil {
+		res.SandboxCPUSeconds = rig.TicksToDuration(sbAfter.CPUTicks - sbBefore.CPUTicks).Seconds()
+	}
+	if total1 > total0 {
+		res.MachineBusyPercent = 100 * float64(busy1-busy0) / float64(total1-total0)
+	}
+	out, _ := os.ReadFile(conn.Stdout)
+	res.ConnectorSummary = strings.TrimSpace(string(out))
+	if connErr != nil {
+		return fmt.Errorf("connector failed: %v\n%s", connErr, conn.Tail(30))
+	}
+	st, err := sbc.Stats(ctx)
+	if err != nil {
+		return err
+	}
+	res.SandboxUnique = st.Unique
+	res.Delivered = st.Unique
+	usage := conn.Usage()
+	res.WallSeconds = wall.Seconds()
+	res.PacketsPerSecond = float64(res.Delivered) / res.WallSeconds
+	res.RatioToTarget = res.PacketsPerSecond / res.TargetPacketsPerSecond
+	res.PeakRSSMiB = float64(max(usage.MaxRSSKB, peakSampled)) / 1024
+	res.ConnectorCPUSeconds = (usage.UserCPU + usage.SystemCPU).Seconds()
+	if res.ConnectorCPUSeconds > 0 {
+		res.PacketsPerConnectorCPUSecond = float64(res.Delivered) / res.ConnectorCPUSeconds
+	}
+
+	say("\n-- result --")
+	say("connector:   %s", res.ConnectorSummary)
+	say("packets:     %d acknowledged by the sandbox of %d expected (%d dossiers + %d steps); sandbox rejected %d, duplicates %d",
+		st.Unique, res.ExpectedPackets, res.Dossiers, res.Steps, st.Rejected, st.Duplicates)
+	say("wall time:   %s (process start to exit)", wall.Round(time.Millisecond))
+	say("throughput:  %.0f packets/s end to end", res.PacketsPerSecond)
+	say("signing:     %.0f RSA-2048 signatures/s on one core; %.0f whole XML-DSig Sign/s on one core", rates.RSA2048, rates.XMLDSig)
+	say("target:      0.8 × %d cores × %.0f = %.0f packets/s → measured/target = %.2f", res.Cores, rates.RSA2048, res.TargetPacketsPerSecond, res.RatioToTarget)
+	say("sandbox:     signature verification %s", map[bool]string{true: "ON (--trust): the sandbox's verify competes for the same cores", false: "OFF (no --trust): throughput figure without the receiver's verify cost"}[o.verify])
+	say("peak RSS:    %.1f MiB (connector, rusage maxrss / VmHWM)", res.PeakRSSMiB)
+	say("CPU seconds: connector %.1f, sandbox %.1f, MariaDB %.1f; machine busy %.0f%% (all processes, incl. other users)",
+		res.ConnectorCPUSeconds, res.SandboxCPUSeconds, res.MariaDBCPUSeconds, res.MachineBusyPercent)
+	// On a shared machine the connector does not get every core; its own
+	// CPU time says what it would do with them.
+	say("efficiency:  %.0f packets per connector CPU-second (%.0f%% of one core's RSA rate); on %d otherwise idle cores at most ≈ %.0f packets/s = %.2f × target (projection, not a measurement)",
+		res.PacketsPerConnectorCPUSecond, 100*res.PacketsPerConnectorCPUSecond/rates.RSA2048, res.Cores,
+		res.PacketsPerConnectorCPUSecond*float64(res.Cores), res.PacketsPerConnectorCPUSecond*float64(res.Cores)/res.TargetPacketsPerSecond)
+	for _, p := range []string{store, store + "-wal"} {
+		if fi, err := os.Stat(p); err == nil {
+			res.StoreBytes += fi.Size()
+		}
+	}
+	say("outbox:      %.0f MiB on disk (%.1f KiB per packet: signed bytes and delivery log)", float64(res.StoreBytes)/(1<<20), float64(res.StoreBytes)/1024/float64(max(res.Delivered, 1)))
+	say("\n-- MariaDB, SHOW GLOBAL STATUS deltas over the run (server-wide: other clients of a shared server count too) --")
+	for _, l := range rig.StatusDelta(statusBefore, statusAfter, wall.Seconds()) {
+		say("%s", l)
+	}
+	if profiling {
+		say("\n-- CPU profile of the connector (go tool pprof -top %s) --", cpuProfile)
+		say("%s", rig.PprofTop(ctx, o.bin, cpuProfile, 25))
+	}
+	b, _ := json.MarshalIndent(res, "", "  ")
+	_ = os.WriteFile(filepath.Join(o.dir, "backfill-result.json"), b, 0o644)
+	_ = os.WriteFile(filepath.Join(o.dir, "backfill-report.txt"), []byte(report.String()), 0o644)
+	rig.Logf("report: %s", filepath.Join(o.dir, "backfill-report.txt"))
+	if int64(res.Delivered) < res.ExpectedPackets {
+		return fmt.Errorf("only %d of %d packets reached the sandbox", res.Delivered, res.ExpectedPackets)
+	}
+	return nil
+}
