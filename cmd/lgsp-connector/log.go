@@ -45,7 +45,7 @@ func newLogCmd() *cobra.Command {
 	var (
 		cfgPath, storePath, status, maHoSo, since string
 		limit                                     int
-		asJSON                                    bool
+		asJSON, inboundCalls                      bool
 	)
 	cmd := &cobra.Command{
 		Use:   "log",
@@ -69,6 +69,22 @@ func newLogCmd() *cobra.Command {
 				limit = outbox.MaxQueryLimit
 			}
 			f := outbox.Filter{MaHoSo: maHoSo, Since: from, Limit: limit}
+			if inboundCalls {
+				calls, err := st.Inbound(ctx, f)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return json.NewEncoder(out).Encode(calls)
+				}
+				tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "THỜI ĐIỂM/TIME\tMETHOD\tPATH\tBÊN GỌI/CALLER\tIP\tMÃ HS/REF\tHTTP\tMS\tBYTES\tLỖI/ERROR")
+				for _, c := range calls {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\n", c.At.Local().Format("2006-01-02 15:04:05"), c.Method, c.Path,
+						c.Caller, c.RemoteIP, c.MaHoSo+c.FileRef, c.Status, c.Latency.Milliseconds(), c.BytesOut, shorten(c.Error, 80))
+				}
+				return tw.Flush()
+			}
 			if status == "quarantined" {
 				q, err := st.Quarantine(ctx, f)
 				if err != nil {
@@ -118,6 +134,7 @@ func newLogCmd() *cobra.Command {
 	fl.StringVar(&since, "since", "", "từ thời điểm (24h, 2026-11-01) / since (24h, 2026-11-01)")
 	fl.IntVar(&limit, "limit", 100, fmt.Sprintf("số dòng tối đa / maximum rows (0 = %d, mức cao nhất / the most)", outbox.MaxQueryLimit))
 	fl.BoolVar(&asJSON, "json", false, "xuất JSON / JSON output")
+	fl.BoolVar(&inboundCalls, "inbound", false, "cuộc gọi từ Cổng DVCQG (tra cứu, tải tệp) / calls from the national portal (lookups, downloads)")
 	return cmd
 }
 

@@ -14,6 +14,8 @@ import (
 	"github.com/hcmc-lgsp/lgsp-connector/internal/config"
 	"github.com/hcmc-lgsp/lgsp-connector/internal/logging"
 	"github.com/hcmc-lgsp/lgsp-connector/internal/scheduler"
+	"github.com/hcmc-lgsp/lgsp-connector/mapping"
+	"github.com/hcmc-lgsp/lgsp-connector/stats"
 )
 
 // loadConfig loads and validates the YAML file; every problem is printed
@@ -105,13 +107,52 @@ func runForever(ctx context.Context, a *app.App, log *slog.Logger) error {
 		return err
 	}
 	if err := sch.Add("retention", "@daily", func(ctx context.Context) error {
-		n, err := a.Store.Purge(ctx, time.Now().Add(-cfg.Store.Retention))
+		cut := time.Now().Add(-cfg.Store.Retention)
+		n, err := a.Store.Purge(ctx, cut)
+		if err == nil {
+			var m int
+			m, err = a.Store.PurgeInbound(ctx, cut)
+			n += m
+		}
 		if n > 0 {
 			log.Info("delivery log purged by retention", "rows", n, "retention", cfg.Store.Retention)
 		}
 		return err
 	}); err != nil {
 		return err
+	}
+	if err := a.Catalogs.Schedule(sch); err != nil {
+		return err
+	}
+	if cfg.Statistics.Enabled {
+		sender, err := app.NewStatsSender(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		if err := sch.Add("statistics", cfg.Statistics.Schedule, func(ctx context.Context) error {
+			p := stats.PreviousMonth(time.Now(), loc)
+			rep, err := app.ComputeStats(ctx, cfg, p, app.StatsOptions{Statistics: cfg.Statistics, Mapping: a.Catalogs.MappingOptions(mapping.Options{}), Logger: log})
+			if err != nil {
+				return fmt.Errorf("statistics %s: %w", p, err)
+			}
+			if err := sender.SendStats(ctx, rep.Result.Figures); err != nil {
+				return fmt.Errorf("statistics %s: send: %w", p, err)
+			}
+			log.Info("monthly statistics sent", "period", p.String(), "received", rep.Result.Figures.SoNhanTrongKy, "elapsed", rep.Elapsed)
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	if a.Inbound != nil {
+		if err := a.Inbound.Start(ctx); err != nil {
+			return err
+		}
+		defer func() {
+			c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_ = a.Inbound.Shutdown(c)
+		}()
 	}
 	log.Info("lgsp-connector started", "unit", cfg.Unit.Code, "source", cfg.Source.Type, "lgsp", cfg.LGSP.BaseURL, "poll", cfg.Schedule.Poll, "store", cfg.Store.Path)
 	sch.Start()

@@ -130,7 +130,7 @@ func runStats(cmd *cobra.Command, f statsFlags, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("không gửi / not sent: %w", err)
 	}
-	sender, err := app.NewStatsSender(cmd.Context(), cfg)
+	sender, err := app.NewStatsSender(cmd.Context(), cfg, newLogger(cmd.ErrOrStderr(), cfg))
 	if err != nil {
 		return fmt.Errorf("không gửi / not sent: %w", err)
 	}

@@ -15,7 +15,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/hcmc-lgsp/lgsp-connector/connectors"
+	"github.com/hcmc-lgsp/lgsp-connector/connectors/dvcqg"
 	"github.com/hcmc-lgsp/lgsp-connector/internal/config"
+	"github.com/hcmc-lgsp/lgsp-connector/internal/inbound"
 	"github.com/hcmc-lgsp/lgsp-connector/internal/lgsp"
 	"github.com/hcmc-lgsp/lgsp-connector/internal/logging"
 	"github.com/hcmc-lgsp/lgsp-connector/internal/outbox"
@@ -27,12 +29,19 @@ import (
 
 // App is an assembled connector.
 type App struct {
-	Config   *config.Config
-	Source   connectors.Source
-	Mapper   *mapping.Mapper
-	Signer   *signing.Signer
-	Store    *outbox.Store
-	Client   *lgsp.Client
+	Config *config.Config
+	Source connectors.Source
+	Mapper *mapping.Mapper
+	Signer *signing.Signer
+	Store  *outbox.Store
+	Client *lgsp.Client
+	// Portal is the national portal (DVCQG) client, when dvcqg.enabled.
+	Portal *dvcqg.Client
+	// Inbound answers the portal's lookup and file calls, when
+	// inbound.enabled; `run` starts and stops it.
+	Inbound *inbound.Server
+	// Catalogs is the shared-catalog cache, when configured.
+	Catalogs *Catalogs
 	Pipeline *pipeline.Pipeline
 	Logger   *slog.Logger
 }
@@ -85,10 +94,6 @@ func Build(ctx context.Context, cfg *config.Config, o Options) (_ *App, err erro
 		return nil, fmt.Errorf("source: %w", err)
 	}
 
-	if a.Mapper, err = mapping.New(cfg.Mapping, mapping.Options{}); err != nil {
-		return nil, fmt.Errorf("mapping: %w", err)
-	}
-
 	profile, err := packets.ProfileByName(cfg.LGSP.Profile)
 	if err != nil {
 		return nil, fmt.Errorf("lgsp.profile: %w", err)
@@ -128,15 +133,8 @@ func Build(ctx context.Context, cfg *config.Config, o Options) (_ *App, err erro
 		return nil, err
 	}
 
-	a.Client, err = lgsp.New(lgsp.Options{
-		BaseURL: cfg.LGSP.BaseURL, TokenURL: cfg.LGSP.TokenURL,
-		ClientID: cfg.LGSP.ClientID, ClientSecret: cfg.LGSP.ClientSecret.Reveal(), TokenAuth: cfg.LGSP.TokenAuth,
-		CAFile: cfg.LGSP.CAFile, ClientCertFile: cfg.LGSP.ClientCert, ClientKeyFile: cfg.LGSP.ClientKey,
-		InsecureSkipVerify: cfg.LGSP.InsecureSkipVerify, Timeout: cfg.LGSP.Timeout, QuickRetries: quickRetries(cfg.LGSP.QuickRetries),
-		Headers: cfg.LGSP.Headers, UserAgent: "lgsp-connector", Logger: log.With("component", "lgsp"),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("lgsp: %w", err)
+	if a.Client, err = newLGSPClient(cfg, log); err != nil {
+		return nil, err
 	}
 
 	endpoints := map[packets.Kind]string{}
@@ -151,12 +149,59 @@ func Build(ctx context.Context, cfg *config.Config, o Options) (_ *App, err erro
 	if a.Signer != nil {
 		signer = a.Signer
 	}
-	a.Pipeline, err = pipeline.New(a.Source, a.Mapper, signer, a.Store, a.Client, pipeline.Options{
+	if cfg.DVCQG.Enabled {
+		if a.Portal, err = newPortal(cfg, a.Client, log); err != nil {
+			return nil, err
+		}
+	}
+	// Shared catalogs first: the mapping looks codes up in them.
+	if a.Catalogs, err = OpenCatalogs(ctx, cfg, CatalogOptions{Logger: log.With("component", "catalogs"), Now: o.Now, Client: a.Client, Portal: a.Portal}); err != nil {
+		return nil, err
+	}
+	if err := a.Catalogs.SyncMissing(ctx, cfg.Mapping.CatalogsUsed()...); err != nil {
+		return nil, fmt.Errorf("danh mục / catalogs: %w", err)
+	}
+	if a.Mapper, err = mapping.New(cfg.Mapping, a.Catalogs.MappingOptions(mapping.Options{})); err != nil {
+		return nil, fmt.Errorf("mapping: %w", err)
+	}
+	if in := cfg.Inbound; in.Enabled {
+		look := connectors.LookuperOf(a.Source, in.Stream)
+		if look == nil {
+			return nil, fmt.Errorf("inbound: nguồn %s không tra cứu được luồng %q; đặt source.streams.%s.lookup.column / source cannot look up stream %q; set source.streams.%s.lookup.column",
+				cfg.Source.Type, in.Stream, in.Stream, in.Stream, in.Stream)
+		}
+		tokens := make([]string, len(in.BearerTokens))
+		for i, t := range in.BearerTokens {
+			tokens[i] = t.Reveal()
+		}
+		a.Inbound, err = inbound.New(inbound.Options{
+			Listen: in.Listen, TLSCertFile: in.TLSCert, TLSKeyFile: in.TLSKey, ClientCAFile: in.ClientCA,
+			BearerTokens: tokens, AllowIPs: in.AllowIPs, PublicBaseURL: in.PublicBaseURL,
+			LinkSecret: []byte(in.LinkSecret.Reveal()), LinkTTL: in.LinkTTL, Stream: in.Stream,
+			Lookuper: look, Mapper: a.Mapper, Files: connectors.FileSourceOf(a.Source), Log: a.Store,
+			Logger: log.With("component", "inbound"), Now: o.Now,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("inbound: %w", err)
+		}
+	}
+
+	// The hcm-lgsp profile posts stored bytes as they are; the dvcqg
+	// profile goes through the portal session, decides create/update from
+	// the delivery log and holds progress back until its dossier is known.
+	var sender pipeline.Sender = a.Client
+	if profile.Name() == packets.ProfileDVCQG {
+		if a.Portal == nil {
+			return nil, errors.New("lgsp.profile dvcqg: cần bật mục dvcqg (enabled: true) / needs the dvcqg section enabled")
+		}
+		sender = dvcqg.NewSender(a.Portal, ackLog{a.Store}, dvcqg.SenderOptions{ProgressWait: cfg.DVCQG.ProgressWait})
+	}
+	a.Pipeline, err = pipeline.New(a.Source, a.Mapper, signer, a.Store, sender, pipeline.Options{
 		UnitCode: cfg.Unit.Code, Receiver: cfg.LGSP.Receiver, Profile: profile, Endpoints: endpoints,
 		Validate: packets.ValidateOptions{MaHoSoPolicy: policy},
 		Workers:  cfg.Delivery.Workers, Lease: cfg.Delivery.Lease, MaxAttempts: cfg.Delivery.MaxAttempts,
 		BackoffBase: cfg.Delivery.BackoffBase, BackoffMax: cfg.Delivery.BackoffMax,
-		MaskRecord: RecordMasker(cfg), Now: o.Now, Logger: log.With("component", "pipeline"),
+		MaskRecord: RecordMasker(cfg), LinkSigner: linkSigner(a.Inbound), Now: o.Now, Logger: log.With("component", "pipeline"),
 	})
 	if err != nil {
 		return nil, err
@@ -218,13 +263,67 @@ func personalColumns(m mapping.Config) []string {
 // Close shuts everything down; safe on a partly built App.
 func (a *App) Close(ctx context.Context) error {
 	var errs []error
+	if a.Inbound != nil {
+		errs = append(errs, a.Inbound.Shutdown(ctx))
+	}
 	if a.Source != nil {
 		errs = append(errs, a.Source.Shutdown(ctx))
+	}
+	if a.Catalogs != nil {
+		errs = append(errs, a.Catalogs.Close())
 	}
 	if a.Store != nil {
 		errs = append(errs, a.Store.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// newLGSPClient builds the transport to LGSP from the configuration.
+func newLGSPClient(cfg *config.Config, log *slog.Logger) (*lgsp.Client, error) {
+	c, err := lgsp.New(lgsp.Options{
+		BaseURL: cfg.LGSP.BaseURL, TokenURL: cfg.LGSP.TokenURL,
+		ClientID: cfg.LGSP.ClientID, ClientSecret: cfg.LGSP.ClientSecret.Reveal(), TokenAuth: cfg.LGSP.TokenAuth,
+		CAFile: cfg.LGSP.CAFile, ClientCertFile: cfg.LGSP.ClientCert, ClientKeyFile: cfg.LGSP.ClientKey,
+		InsecureSkipVerify: cfg.LGSP.InsecureSkipVerify, Timeout: cfg.LGSP.Timeout, QuickRetries: quickRetries(cfg.LGSP.QuickRetries),
+		Headers: cfg.LGSP.Headers, UserAgent: "lgsp-connector", Logger: log.With("component", "lgsp"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("lgsp: %w", err)
+	}
+	return c, nil
+}
+
+// newPortal builds the national portal client over the LGSP transport.
+func newPortal(cfg *config.Config, c *lgsp.Client, log *slog.Logger) (*dvcqg.Client, error) {
+	d := cfg.DVCQG
+	p, err := dvcqg.New(c, dvcqg.Config{
+		AuthEndpoint: d.AuthEndpoint, IntegrationEndpoint: d.IntegrationEndpoint, ShareEndpoint: d.ShareEndpoint,
+		Username: d.Username, Password: d.Password.Reveal(), MaDonVi: d.MaDonVi, DSTCode: d.DSTCode,
+		SessionErrorCodes: d.SessionErrorCodes, SessionErrorMessages: d.SessionErrorMessages,
+	}, dvcqg.Options{Logger: log.With("component", "dvcqg")})
+	if err != nil {
+		return nil, fmt.Errorf("dvcqg: %w", err)
+	}
+	return p, nil
+}
+
+// linkSigner is the inbound server as the pipeline's link signer, or nil
+// (a nil *inbound.Server must not become a non-nil interface).
+func linkSigner(s *inbound.Server) interface {
+	SignLinks(*packets.Packet, time.Time) int
+} {
+	if s == nil {
+		return nil
+	}
+	return s
+}
+
+// ackLog answers the portal sender from the delivery log: a dossier is
+// known to the portal once one of its HoSo packets was delivered.
+type ackLog struct{ st *outbox.Store }
+
+func (l ackLog) Acknowledged(ctx context.Context, maHoSo string) (bool, error) {
+	return l.st.DossierAcknowledged(ctx, maHoSo)
 }
 
 // quickRetries translates the configuration's 0 ("no quick retries") to

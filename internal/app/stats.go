@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hcmc-lgsp/lgsp-connector/connectors"
+	"github.com/hcmc-lgsp/lgsp-connector/connectors/dvcqg"
 	"github.com/hcmc-lgsp/lgsp-connector/internal/config"
 	"github.com/hcmc-lgsp/lgsp-connector/mapping"
 	"github.com/hcmc-lgsp/lgsp-connector/stats"
@@ -23,17 +24,39 @@ type StatsSender interface {
 // client is configured: the figures are never pretended sent.
 var ErrStatsSenderNotConfigured = errors.New("gửi thống kê lên Cổng DVCQG chưa được cấu hình / sending statistics to the national portal (DongBoThongKeHoSo) is not configured")
 
-// NewStatsSender returns the sender the configuration describes.
-func NewStatsSender(_ context.Context, _ *config.Config) (StatsSender, error) {
-	return nil, ErrStatsSenderNotConfigured
+// NewStatsSender returns the portal sender when dvcqg is enabled. It logs
+// in through LGSP like the delivery pipeline does.
+func NewStatsSender(_ context.Context, cfg *config.Config, log *slog.Logger) (StatsSender, error) {
+	if !cfg.DVCQG.Enabled {
+		return nil, ErrStatsSenderNotConfigured
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	client, err := newLGSPClient(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	portal, err := newPortal(cfg, client, log)
+	if err != nil {
+		return nil, err
+	}
+	return portalStats{portal}, nil
 }
 
-// StatisticsConfig is the statistics section of cfg: the defaults of
-// docs/statistics.md until the configuration file has a statistics
-// section.
-func StatisticsConfig(_ *config.Config) stats.Config {
-	return stats.DefaultConfig()
+// portalStats sends figures with DongBoThongKeHoSo.
+type portalStats struct{ c *dvcqg.Client }
+
+func (p portalStats) SendStats(ctx context.Context, f stats.Figures) error {
+	item, err := f.DVCQGItem()
+	if err != nil {
+		return err
+	}
+	return p.c.DongBoThongKeHoSo(ctx, item)
 }
+
+// StatisticsConfig is the statistics section of cfg.
+func StatisticsConfig(cfg *config.Config) stats.Config { return cfg.Statistics }
 
 // StatsOptions adjust ComputeStats.
 type StatsOptions struct {

@@ -192,7 +192,7 @@ func TestComputeStatsRefusesWhatItCannotRead(t *testing.T) {
 	if _, err := app.ComputeStats(context.Background(), cfg, p, app.StatsOptions{Statistics: sc}); err == nil || !strings.Contains(err.Error(), "statistics.compare") {
 		t.Errorf("bad options: %v", err)
 	}
-	if _, err := app.NewStatsSender(context.Background(), cfg); err != app.ErrStatsSenderNotConfigured {
-		t.Errorf("NewStatsSender: %v, want ErrStatsSenderNotConfigured until the portal client is wired", err)
+	if _, err := app.NewStatsSender(context.Background(), cfg, nil); err != app.ErrStatsSenderNotConfigured {
+		t.Errorf("NewStatsSender without dvcqg: %v, want ErrStatsSenderNotConfigured", err)
 	}
 }

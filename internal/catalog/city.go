@@ -309,3 +309,10 @@ func (g LGSPGetter) Get(ctx context.Context, path string) ([]byte, error) {
 	}
 	return body, nil
 }
+
+// Interface guards.
+var (
+	_ Fetcher   = (*CityFetcher)(nil)
+	_ Describer = (*CityFetcher)(nil)
+	_ Getter    = LGSPGetter{}
+)

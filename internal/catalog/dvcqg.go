@@ -300,3 +300,9 @@ func uniqueSorted(in []string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// Interface guards.
+var (
+	_ Fetcher   = (*DVCQGFetcher)(nil)
+	_ Describer = (*DVCQGFetcher)(nil)
+)

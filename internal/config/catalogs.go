@@ -103,6 +103,18 @@ func (c *Catalogs) complete(cfg *Config, baseDir string) {
 	if strings.TrimSpace(c.Schedule) == "" {
 		c.Schedule = DefaultCatalogSchedule
 	}
+	d := catalog.DefaultCityFields()
+	for _, f := range []struct {
+		v   *string
+		def string
+	}{
+		{&c.CityFields.Code, d.Code}, {&c.CityFields.Name, d.Name}, {&c.CityFields.Parent, d.Parent},
+		{&c.CityFields.ValidFrom, d.ValidFrom}, {&c.CityFields.ValidTo, d.ValidTo},
+	} {
+		if strings.TrimSpace(*f.v) == "" {
+			*f.v = f.def
+		}
+	}
 	if len(c.Refresh) == 0 {
 		seen := map[string]bool{}
 		for name := range c.City {

@@ -59,6 +59,7 @@ catalogs:
 		{"schedule", c.Schedule, "0 3 * * *"},
 		{"refresh: the city catalogs", strings.Join(c.Refresh, ","), "procedures,units"},
 		{"city path", c.City["units"], "/danh-muc/1.0/don-vi"},
+		{"city field names", c.CityFields, CatalogFields{Code: "Ma", Name: "Ten", Parent: "MaCha", ValidFrom: "HieuLucTu", ValidTo: "HieuLucDen"}},
 	}
 	for _, ch := range checks {
 		if ch.got != ch.want {

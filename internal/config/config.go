@@ -33,6 +33,7 @@ import (
 
 	"github.com/hcmc-lgsp/lgsp-connector/mapping"
 	"github.com/hcmc-lgsp/lgsp-connector/packets"
+	"github.com/hcmc-lgsp/lgsp-connector/stats"
 )
 
 // Secret is a configuration value that must never be printed: fmt, slog,
@@ -100,6 +101,8 @@ type Config struct {
 	// Catalogs is nil unless the file has a catalogs: section.
 	Catalogs *Catalogs `mapstructure:"catalogs"`
 	DVCQG    DVCQG     `mapstructure:"dvcqg"`
+	// Statistics are the monthly DongBoThongKeHoSo figures (docs/statistics.md).
+	Statistics stats.Config `mapstructure:"statistics"`
 }
 
 // Unit is the administrative unit this installation sends for.
@@ -232,6 +235,7 @@ func defaults() *Config {
 		Admin:      Admin{Listen: "127.0.0.1:9464"},
 		Inbound:    defaultInbound(),
 		DVCQG:      defaultDVCQG(),
+		Statistics: stats.DefaultConfig(),
 	}
 }
 

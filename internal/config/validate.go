@@ -193,6 +193,7 @@ func (c *Config) validate(ps *problems, o LoadOptions) {
 	c.validateInbound(k)
 	c.validateCatalogs(k)
 	c.validateDVCQG(k)
+	c.validateStatistics(k)
 
 	// store
 	if k.required("store.path", c.Store.Path) && !o.SkipFileChecks {

@@ -67,6 +67,13 @@ type Options struct {
 	BackoffBase time.Duration // default 5s
 	BackoffMax  time.Duration // default 1h
 
+	// LinkSigner, when set, turns attachment references in a mapped
+	// packet into signed, expiring download links the portal can fetch
+	// (the inbound API serves them).
+	LinkSigner interface {
+		SignLinks(p *packets.Packet, now time.Time) int
+	}
+
 	// MaskRecord renders a raw record for the quarantine table with
 	// personal data masked. Nil stores no record body.
 	MaskRecord func(values map[string]any) []byte
@@ -318,6 +325,9 @@ func (p *Pipeline) build(rec connectors.Record, now time.Time) (*outbox.NewPacke
 			return nil, reject(me.Field, me.Value, me.Reason)
 		}
 		return nil, reject("", "", err.Error())
+	}
+	if p.o.LinkSigner != nil {
+		p.o.LinkSigner.SignLinks(pkt, now)
 	}
 	pkt.Header = packets.Header{
 		MaGoiTin:    p.recordID(rec, ""),
