@@ -3,6 +3,7 @@ package isodientu
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"sort"
 	"strings"
@@ -138,6 +139,12 @@ func (d DSN) String() string { return RedactDSN(string(d)) }
 
 // GoString keeps %#v from printing the password.
 func (d DSN) GoString() string { return fmt.Sprintf("%q", RedactDSN(string(d))) }
+
+// MarshalText, and so JSON and YAML, carry the redacted form too.
+func (d DSN) MarshalText() ([]byte, error) { return []byte(RedactDSN(string(d))), nil }
+
+// LogValue keeps the password out of structured logs.
+func (d DSN) LogValue() slog.Value { return slog.StringValue(RedactDSN(string(d))) }
 
 // NewDefaultConfig returns a config filled with every default, before the
 // user's values are decoded into it.

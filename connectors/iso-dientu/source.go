@@ -171,16 +171,25 @@ func (s *Source) Read(ctx context.Context, stream string, after connectors.Curso
 		limit = sp.batchSize
 	}
 	upper := s.now().In(s.loc).Add(-sp.lag)
-	query, args, err := sp.pollQuery(after, upper, limit, s.loc)
-	if err != nil {
-		return connectors.Batch{}, fmt.Errorf("iso_dientu: %w", err)
-	}
-
 	qctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
 	defer cancel()
-	records, err := s.readRecords(qctx, db, sp, query, args, after)
-	if err != nil {
-		return connectors.Batch{}, err
+	var records []connectors.Record
+	for scan := limit; ; scan *= 4 {
+		query, args, err := sp.pollQuery(after, upper, scan, s.loc)
+		if err != nil {
+			return connectors.Batch{}, fmt.Errorf("iso_dientu: %w", err)
+		}
+		if records, err = s.readRecords(qctx, db, sp, query, args, after); err != nil {
+			return connectors.Batch{}, err
+		}
+		// A full batch of rows whose cursor columns cannot be read does
+		// not move the cursor; read further (up to maxUnreadableScan
+		// rows) until a readable row lets the cursor pass them, so the
+		// stream never stalls behind them. Re-read rows keep their IDs.
+		if len(records) < scan || records[len(records)-1].Cursor != after || scan >= maxUnreadableScan {
+			limit = scan
+			break
+		}
 	}
 	if err := s.attachChildren(ctx, db, sp, records); err != nil {
 		return connectors.Batch{}, err
@@ -226,6 +235,10 @@ func (s *Source) Count(ctx context.Context, stream string, after connectors.Curs
 	}
 	return n, nil
 }
+
+// maxUnreadableScan bounds how far one Read looks past rows whose cursor
+// columns cannot be read.
+const maxUnreadableScan = 100000
 
 // readRecords runs the poll query and turns rows into records, streaming.
 func (s *Source) readRecords(ctx context.Context, db *sqlx.DB, sp *streamPlan, query string, args []any, after connectors.Cursor) ([]connectors.Record, error) {

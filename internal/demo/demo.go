@@ -1,7 +1,12 @@
 // Package demo runs the whole connector on embedded defaults: it creates
-// a sample legacy one-stop database (SQLite), a signing certificate and an
-// in-process LGSP sandbox, then drives the real pipeline — the same code
-// `run` uses — until everything is delivered or quarantined.
+// a sample legacy one-stop database (SQLite) with a small file store, a
+// signing certificate and an in-process LGSP sandbox, then drives the real
+// pipeline — the same code `run` uses — until everything is delivered or
+// quarantined. Two connectors share the database and the sandbox: one for
+// the city platform (profile hcm-lgsp, signed XML), then one for the
+// national portal (profile dvcqg) with its catalogs, the month's
+// statistics (DongBoThongKeHoSo) and the inbound API the portal calls
+// back, which the demo calls once as the portal would.
 package demo
 
 import (
@@ -17,6 +22,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"text/template"
 	"time"
 
@@ -65,13 +71,29 @@ type Summary struct {
 	Dossiers      int           `json:"sample_dossiers"`
 	Steps         int           `json:"sample_steps"`
 	BadRows       int           `json:"sample_bad_rows"`
-	Sandbox       sandbox.Stats `json:"sandbox"`
-	Dir           string        `json:"work_dir"`
-	Exported      int           `json:"exported,omitempty"`
+	// Sandbox is what the sandbox saw of the city connector (taken before
+	// the portal connector starts).
+	Sandbox  sandbox.Stats `json:"sandbox"`
+	Dir      string        `json:"work_dir"`
+	Exported int           `json:"exported,omitempty"`
+
+	// The national portal connector (profile dvcqg) over the same sample.
+	Portal PortalSummary `json:"portal"`
+	// DVCQG counts the portal calls per service (login included) that
+	// reached the emulated portal, from every client of the demo.
+	DVCQG      map[string]int    `json:"dvcqg"`
+	Statistics StatisticsSummary `json:"statistics"`
+	// Catalogs are the cached catalogs and their rows.
+	Catalogs map[string]int `json:"catalogs"`
+	Inbound  InboundSummary `json:"inbound"`
+	// SampleFiles are the files of the sample file store.
+	SampleFiles  int     `json:"sample_files"`
+	TotalSeconds float64 `json:"total_seconds"`
 }
 
 // Run executes the demo.
 func Run(ctx context.Context, o Options) (sum Summary, err error) {
+	began := time.Now()
 	if o.Dossiers <= 0 {
 		o.Dossiers = 2000
 	}
@@ -95,18 +117,31 @@ func Run(ctx context.Context, o Options) (sum Summary, err error) {
 	sum.Dir = o.Dir
 	legacyPath := filepath.Join(o.Dir, "legacy-motcua.db")
 	storePath := filepath.Join(o.Dir, "outbox.db")
-	for _, p := range []string{legacyPath, storePath, storePath + "-wal", storePath + "-shm"} {
+	portalStorePath := filepath.Join(o.Dir, "portal-outbox.db")
+	catalogPath := filepath.Join(o.Dir, "catalogs.db")
+	filesRoot := filepath.Join(o.Dir, "motcua-files")
+	for _, p := range []string{legacyPath, legacyPath + "-wal", legacyPath + "-shm"} {
 		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return sum, err
 		}
 	}
+	for _, p := range []string{storePath, portalStorePath, catalogPath} {
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			if err := os.Remove(p + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return sum, err
+			}
+		}
+	}
+	if err := os.RemoveAll(filesRoot); err != nil {
+		return sum, err
+	}
 
-	// 1. The sample legacy database.
-	gen, err := buildLegacy(ctx, legacyPath, o)
+	// 1. The sample legacy database, with a few files in a file store.
+	gen, files, month, err := buildLegacy(ctx, legacyPath, filesRoot, o)
 	if err != nil {
 		return sum, err
 	}
-	sum.Dossiers, sum.Steps, sum.BadRows = gen.Dossiers, gen.Steps, gen.BadDossiers
+	sum.Dossiers, sum.Steps, sum.BadRows, sum.SampleFiles = gen.Dossiers, gen.Steps, gen.BadDossiers, len(files)
 
 	// 2. A signing certificate for this unit.
 	now := time.Now()
@@ -134,6 +169,7 @@ func Run(ctx context.Context, o Options) (sum Summary, err error) {
 	const clientSecret = "demo-secret-not-for-production"
 	sb, err := sandbox.New(sandbox.Options{
 		ClientID: "lgsp-connector-demo", ClientSecret: clientSecret,
+		Portal:    sandbox.PortalOptions{Username: sandbox.DefaultPortalUsername, Password: sandbox.DefaultPortalPassword},
 		Verify:    verifier.VerifyBytes,
 		ErrorRate: o.ErrorRate, ThrottleRate: o.ThrottleRate, RetryAfter: time.Second,
 		Seed: int64(o.Seed), Logger: log.With("component", "sandbox"),
@@ -184,15 +220,60 @@ func Run(ctx context.Context, o Options) (sum Summary, err error) {
 			return sum, err
 		}
 	}
+
+	// 5. The national portal connector over the same database and sandbox.
+	listen, err := freeLoopbackAddr()
+	if err != nil {
+		return sum, err
+	}
+	token, err := randomText(24)
+	if err != nil {
+		return sum, err
+	}
+	linkSecret, err := randomText(32)
+	if err != nil {
+		return sum, err
+	}
+	pr, err := buildPortal(ctx, ConfigParams{
+		Driver: "sqlite", LegacyDSN: "file:" + filepath.ToSlash(legacyPath) + "?mode=ro", LGSPURL: "http://" + ln.Addr().String(),
+		ClientSecret: clientSecret, StorePath: portalStorePath,
+		Portal: &PortalParams{
+			Username: sandbox.DefaultPortalUsername, Password: sandbox.DefaultPortalPassword,
+			CityCatalogs: sandbox.CatalogPaths(), Listen: listen, PublicBaseURL: "http://" + listen,
+			BearerToken: token, LinkSecret: linkSecret, FilesRoot: filesRoot,
+		},
+	}, sb, o)
+	if err != nil {
+		return sum, err
+	}
+	defer pr.app.Close(context.Background())
+	pr.files, pr.good = files, gen.Dossiers
+	if sum.Portal, err = pr.deliver(ctx); err != nil {
+		return sum, err
+	}
+	if sum.Catalogs, err = catalogRows(ctx, pr.app.Catalogs.Store); err != nil {
+		return sum, err
+	}
+	if sum.Statistics, err = pr.statistics(ctx, month.year, month.month); err != nil {
+		return sum, err
+	}
+	if sum.Inbound, err = pr.inbound(ctx); err != nil {
+		return sum, err
+	}
+	sum.DVCQG = calls(sb)
+	sum.TotalSeconds = time.Since(began).Seconds()
+
 	if o.Live {
 		if o.OnDrained != nil {
 			o.OnDrained(sum)
 		}
-		if err := live(ctx, a, legacyPath, gen, o); err != nil {
+		if err := live(ctx, []*app.App{a, pr.app}, legacyPath, gen, o); err != nil {
 			return sum, err
 		}
 		sum.Totals = a.Pipeline.Totals()
 		sum.Sandbox = sb.Stats()
+		pr.fill(&sum.Portal)
+		sum.DVCQG = calls(sb)
 	}
 	return sum, nil
 }
@@ -209,6 +290,9 @@ type ConfigParams struct {
 	Lag          string // cursor lag window, default 0s (the sample database has no writers)
 	Workers      int    // delivery workers, default 8
 	Lease        string // delivery lease, default 1m
+	// Portal, when set, renders the national portal connector (profile
+	// dvcqg, no signing) instead of the city one.
+	Portal *PortalParams
 }
 
 // RenderConfig returns the demo configuration for the given database and
@@ -223,8 +307,16 @@ func RenderConfig(p ConfigParams) ([]byte, error) {
 	if p.Lease == "" {
 		p.Lease = "1m"
 	}
+	if p.Portal != nil && p.Portal.ProgressWait == "" {
+		pp := *p.Portal
+		pp.ProgressWait = "1s"
+		p.Portal = &pp
+	}
 	var buf bytes.Buffer
-	tpl, err := template.New("demo").Parse(configTemplate)
+	// quote writes a YAML double-quoted scalar: Windows paths keep their
+	// backslashes.
+	funcs := template.FuncMap{"quote": strconv.Quote}
+	tpl, err := template.New("demo").Funcs(funcs).Parse(configTemplate)
 	if err != nil {
 		return nil, err
 	}
@@ -234,9 +326,10 @@ func RenderConfig(p ConfigParams) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// live changes one good dossier every two seconds and lets the pipeline
-// carry the change to the sandbox, until ctx ends.
-func live(ctx context.Context, a *app.App, legacyPath string, gen sampledata.Stats, o Options) error {
+// live changes one good dossier every two seconds and lets the pipelines
+// carry the change to the sandbox, until ctx ends. Progress reports the
+// first pipeline's totals.
+func live(ctx context.Context, apps []*app.App, legacyPath string, gen sampledata.Stats, o Options) error {
 	db, err := sql.Open("sqlite", "file:"+filepath.ToSlash(legacyPath)+"?_pragma=busy_timeout(5000)")
 	if err != nil {
 		return err
@@ -261,33 +354,50 @@ func live(ctx context.Context, a *app.App, legacyPath string, gen sampledata.Sta
 			}
 			return err
 		}
-		if _, err := a.Pipeline.Poll(ctx); err != nil {
-			if ctx.Err() != nil {
-				return nil
+		for _, a := range apps {
+			if _, err := a.Pipeline.Poll(ctx); err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return err
 			}
-			return err
-		}
-		if _, err := a.Pipeline.DeliverDue(ctx); err != nil && ctx.Err() == nil {
-			return err
+			if _, err := a.Pipeline.DeliverDue(ctx); err != nil && ctx.Err() == nil {
+				return err
+			}
 		}
 		if o.Progress != nil {
-			o.Progress(target, a.Pipeline.Totals())
+			o.Progress(target, apps[0].Pipeline.Totals())
 		}
 	}
 }
 
 var vietnam = time.FixedZone("ICT", 7*3600)
 
-func buildLegacy(ctx context.Context, path string, o Options) (sampledata.Stats, error) {
+// yearMonth is a calendar month.
+type yearMonth struct {
+	year  int
+	month time.Month
+}
+
+// buildLegacy writes the sample database and its file store, and finds
+// the month with the most dossiers (the statistics' month).
+func buildLegacy(ctx context.Context, path, filesRoot string, o Options) (gen sampledata.Stats, files []SampleFile, m yearMonth, err error) {
 	db, err := sql.Open("sqlite", "file:"+filepath.ToSlash(path)+"?_pragma=journal_mode(WAL)")
 	if err != nil {
-		return sampledata.Stats{}, err
+		return gen, nil, m, err
 	}
 	defer db.Close()
 	if err := sampledata.CreateSchema(ctx, db, sampledata.SQLite); err != nil {
-		return sampledata.Stats{}, err
+		return gen, nil, m, err
 	}
-	return sampledata.Generate(ctx, db, sampledata.SQLite, sampledata.Options{Seed: o.Seed, Dossiers: o.Dossiers, BadRows: o.BadRows})
+	if gen, err = sampledata.Generate(ctx, db, sampledata.SQLite, sampledata.Options{Seed: o.Seed, Dossiers: o.Dossiers, BadRows: o.BadRows}); err != nil {
+		return gen, nil, m, err
+	}
+	if files, err = AddFileStore(ctx, db, filesRoot, gen, portalFilesDossiers); err != nil {
+		return gen, nil, m, err
+	}
+	m.year, m.month, err = BusiestMonth(ctx, db)
+	return gen, files, m, err
 }
 
 // export writes every delivered packet's signed bytes, exactly as sent.

@@ -130,7 +130,17 @@ func TestBadInputIsQuarantined(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows := makeBadRows(t, ctx, db, good, bad)
+	// The text id column sorts "10" before "9" while key_type int
+	// compares numbers; that only matters between rows of one update time,
+	// so the test data has none: good rows sharing one move a few seconds
+	// apart, and the bad rows below avoid the good ones'.
+	separateUpdateTimes(t, ctx, db)
+	// Control rows (kind 0) come on top of the malformed ones.
+	n := bad
+	for n-(n+len(badKinds)-1)/len(badKinds) < bad {
+		n++
+	}
+	rows := makeBadRows(t, ctx, db, good, n)
 	if err := insertRows(ctx, db, rows); err != nil {
 		t.Fatal(err)
 	}
@@ -182,6 +192,25 @@ func TestBadInputIsQuarantined(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkQuarantine(t, rows, q)
+}
+
+// separateUpdateTimes moves the k-th good row of an update time k seconds
+// later, until no two rows share one.
+func separateUpdateTimes(t *testing.T, ctx context.Context, db *sql.DB) {
+	t.Helper()
+	for range 10 {
+		res, err := db.ExecContext(ctx, `UPDATE hs_hoso h JOIN (
+			SELECT row_no, ROW_NUMBER() OVER (PARTITION BY ngay_cap_nhat ORDER BY row_no) - 1 AS k FROM hs_hoso) d
+			ON d.row_no = h.row_no
+			SET h.ngay_cap_nhat = h.ngay_cap_nhat + INTERVAL d.k SECOND WHERE d.k > 0`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return
+		}
+	}
+	t.Fatal("test data: good rows still share update times")
 }
 
 // makeBadRows builds bad rows, kinds in rotation, at update times spread

@@ -93,6 +93,17 @@ func (s *logSinks) scan(t *testing.T, needles []needle) (lines int) {
 	return lines
 }
 
+// count returns how many sinks contain value.
+func (s *logSinks) count(value string) int {
+	n := 0
+	for _, b := range s.bufs {
+		if strings.Contains(b.String(), value) {
+			n++
+		}
+	}
+	return n
+}
+
 // TestLogsCarryNoSecretsOrPersonalData runs the whole connector against
 // the sandbox with faults (5xx, 429, lost acknowledgements, a revoked
 // token answered 401, permanent rejections), first with a wrong client
@@ -214,6 +225,11 @@ func TestLogsCarryNoSecretsOrPersonalData(t *testing.T) {
 	}
 	needles = append(needles, personal...)
 	lines := sinks.scan(t, needles)
+	// A value the connector does log (a refused dossier's code) must be
+	// found in every sink: the scan sees what is there.
+	if n := sinks.count(refused[0]); n < len(sinks.bufs) {
+		t.Errorf("dossier code %s found in %d sinks, want all %d: the scan or the logs are broken", refused[0], n, len(sinks.bufs))
+	}
 	if lines < 100 {
 		t.Errorf("only %d log lines: the connector did not log what this test reads", lines)
 	}

@@ -274,7 +274,9 @@ func classify(err error) error {
 	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {
-		if code := se.Code(); code&0xff == sqlite3.SQLITE_FULL || code == sqlite3.SQLITE_IOERR_WRITE {
+		// SQLITE_IOERR_SHMSIZE: the shared-memory file of WAL mode could
+		// not grow, which on a local disk means it is full.
+		if code := se.Code(); code&0xff == sqlite3.SQLITE_FULL || code == sqlite3.SQLITE_IOERR_WRITE || code == sqlite3.SQLITE_IOERR_SHMSIZE {
 			return fmt.Errorf("%w: %w", ErrStoreFull, err)
 		}
 	}

@@ -172,6 +172,9 @@ type queryer interface {
 
 func (s *Store) identity(ctx context.Context, q queryer) (appID, version int, err error) {
 	if err := q.QueryRowContext(ctx, "PRAGMA application_id").Scan(&appID); err != nil {
+		if err := classify(err); errors.Is(err, ErrStoreFull) {
+			return 0, 0, fmt.Errorf("outbox: open %q: %w", s.path, err)
+		}
 		return 0, 0, fmt.Errorf("outbox: read %q: %w; is it an SQLite file?", s.path, err)
 	}
 	if err := q.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {

@@ -389,12 +389,15 @@ func (p *Pipeline) DeliverDue(ctx context.Context) (DeliverStats, error) {
 		mu       sync.Mutex
 		firstErr error
 		wg       sync.WaitGroup
+		// paused ends the round at the first configuration error: every
+		// further packet would only ask LGSP for a token it refuses.
+		paused atomic.Bool
 	)
 	for w := 0; w < p.o.Workers; w++ {
 		wg.Add(1)
 		go func(owner string) {
 			defer wg.Done()
-			for ctx.Err() == nil {
+			for ctx.Err() == nil && !paused.Load() {
 				batch, err := p.store.Lease(ctx, owner, leasePerWorker, p.o.Lease)
 				if err == nil && len(batch) == 0 {
 					return
@@ -420,6 +423,9 @@ func (p *Pipeline) DeliverDue(ctx context.Context) (DeliverStats, error) {
 						st.Dead++
 					case "retry", "throttled":
 						st.Retried++
+					case "paused":
+						st.Retried++
+						paused.Store(true)
 					}
 					mu.Unlock()
 				}
@@ -477,6 +483,9 @@ func (p *Pipeline) deliver(ctx context.Context, pk outbox.Packet, owner string) 
 			err = p.store.MarkRetry(ctx, pk.ID, p.o.Now().Add(p.o.BackoffMax), a)
 			p.c.retried.Add(1)
 			p.configProblem(res)
+			if err == nil || errors.Is(err, outbox.ErrNotInFlight) {
+				return "paused", nil
+			}
 			break
 		}
 		a.Outcome = "dead"

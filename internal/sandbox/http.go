@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -378,13 +379,29 @@ func (s *Server) admin(h http.HandlerFunc) http.HandlerFunc {
 			writeJSON(w, http.StatusForbidden, map[string]string{"error": "cross-origin requests to /sandbox are refused"})
 			return
 		}
-		if !isLoopback(r.RemoteAddr) && !s.adminAuthorized(r) {
+		// Loopback is trusted only when the request also names a loopback
+		// host: a DNS-rebound page reaches 127.0.0.1 under a foreign name.
+		if !(isLoopback(r.RemoteAddr) && loopbackHost(r.Host)) && !s.adminAuthorized(r) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="LGSP sandbox admin"`)
 			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "/sandbox is open to loopback clients, or send Authorization: Bearer <admin token or access token>"})
 			return
 		}
 		h(w, r)
 	}
+}
+
+// loopbackHost reports whether a Host header names this machine by a
+// loopback name or address.
+func loopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func (s *Server) adminAuthorized(r *http.Request) bool {

@@ -20,26 +20,15 @@ import (
 	"github.com/hcmc-lgsp/lgsp-connector/internal/testdb"
 )
 
-// knownBugsEnv runs the tests below. Each reproduces a defect found while
-// hardening that belongs to another package; they fail until it is fixed,
-// so they are off in CI. Remove a test's gate when its fix lands
-// (docs/RELIABILITY.md lists them).
-const knownBugsEnv = "LGSP_HARDENING_KNOWN_BUGS"
+// The tests below reproduce defects found while hardening (in the SQL
+// source, the outbox and the sandbox); they guard the fixes.
 
-func knownBug(t *testing.T, what string) {
-	t.Helper()
-	if os.Getenv(knownBugsEnv) != "1" {
-		t.Skipf("known bug, reported: %s (run with %s=1)", what, knownBugsEnv)
-	}
-}
-
-// TestKnownBugUnreadableRowsBlockStream: when a whole batch consists of
+// TestRegressionUnreadableRowsBlockStream: when a whole batch consists of
 // rows whose update time cannot be read (MySQL zero date), the cursor
 // cannot move and every poll reads the same batch again; the good rows
 // after it are never read. Here 12 zero-date dossiers at batch_size 10
 // keep 8 good dossiers (and 2 bad ones) from ever being read.
-func TestKnownBugUnreadableRowsBlockStream(t *testing.T) {
-	knownBug(t, "iso_dientu: a batch of only unreadable rows blocks the stream for good")
+func TestRegressionUnreadableRowsBlockStream(t *testing.T) {
 	ctx := context.Background()
 	dsn, db := testdb.MariaDB(t)
 	if err := sampledata.CreateSchema(ctx, db, sampledata.MySQL); err != nil {
@@ -84,12 +73,11 @@ func TestKnownBugUnreadableRowsBlockStream(t *testing.T) {
 	}
 }
 
-// TestKnownBugDSNInJSON: config.Secret hides itself in every encoding,
+// TestRegressionDSNInJSON: config.Secret hides itself in every encoding,
 // but the iso_dientu DSN type only in fmt (String/GoString): marshalled to
 // JSON, or logged with a JSON slog handler, the legacy database password
 // shows.
-func TestKnownBugDSNInJSON(t *testing.T) {
-	knownBug(t, "iso_dientu.DSN has no MarshalJSON/MarshalText/LogValue")
+func TestRegressionDSNInJSON(t *testing.T) {
 	cfg := secretConfig(t)
 	asJSON, err := json.Marshal(cfg)
 	if err != nil {
@@ -100,13 +88,12 @@ func TestKnownBugDSNInJSON(t *testing.T) {
 	checkRenderings(t, map[string]string{"json.Marshal": string(asJSON), "slog JSON": logged.String()}, showSecrets)
 }
 
-// TestKnownBugOpenOnFullDisk: a connector restarted on a full disk (after
+// TestRegressionOpenOnFullDisk: a connector restarted on a full disk (after
 // a clean shutdown removed the WAL and shared-memory files) cannot open
 // the outbox, which is right, but says "disk I/O error …; is it an SQLite
 // file?" instead of outbox.ErrStoreFull: the operator is sent looking for
 // a corrupt file instead of freeing space.
-func TestKnownBugOpenOnFullDisk(t *testing.T) {
-	knownBug(t, "outbox.Open does not classify a full disk as ErrStoreFull")
+func TestRegressionOpenOnFullDisk(t *testing.T) {
 	ctx := context.Background()
 	vol := filepath.Join(t.TempDir(), "vol")
 	if err := os.Mkdir(vol, 0o700); err != nil {
@@ -133,15 +120,14 @@ func TestKnownBugOpenOnFullDisk(t *testing.T) {
 	}
 }
 
-// TestKnownBugSandboxAdminDNSRebinding: /sandbox/* trusts every loopback
+// TestRegressionSandboxAdminDNSRebinding: /sandbox/* trusts every loopback
 // peer and refuses only a foreign Origin. A page whose host name an
 // attacker re-points at 127.0.0.1 (DNS rebinding) is same-origin with
 // itself: the browser sends Host: its-name and no Origin on GET, so it
 // can read stored packets (personal data) and, with a same-origin POST,
 // change faults. Checking Host against loopback names (as Caddy's admin
 // API does) closes it.
-func TestKnownBugSandboxAdminDNSRebinding(t *testing.T) {
-	knownBug(t, "sandbox admin endpoints do not check the Host header")
+func TestRegressionSandboxAdminDNSRebinding(t *testing.T) {
 	_, local, _ := exposedSandbox(t)
 	port := local[strings.LastIndexByte(local, ':')+1:]
 	for _, h := range []map[string]string{
