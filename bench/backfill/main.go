@@ -290,7 +290,7 @@ wait:
 		res.ConnectorCPUSeconds, res.SandboxCPUSeconds, res.MariaDBCPUSeconds, res.MachineBusyPercent)
 	// On a shared machine the connector does not get every core; its own
 	// CPU time says what it would do with them.
-	say("efficiency:  %.0f packets per connector CPU-second (%.0f%% of one core's RSA rate); on %d otherwise idle cores at most ≈ %.0f packets/s = %.2f × target (projection, not a measurement)",
+	say("efficiency:  %.0f packets per connector CPU-second (RSA signing ≈ %.0f%% of its CPU); on %d otherwise idle cores at most ≈ %.0f packets/s = %.2f × target (projection, not a measurement)",
 		res.PacketsPerConnectorCPUSecond, 100*res.PacketsPerConnectorCPUSecond/rates.RSA2048, res.Cores,
 		res.PacketsPerConnectorCPUSecond*float64(res.Cores), res.PacketsPerConnectorCPUSecond*float64(res.Cores)/res.TargetPacketsPerSecond)
 	for _, p := range []string{store, store + "-wal"} {

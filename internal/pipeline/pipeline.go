@@ -302,6 +302,12 @@ var idNamespace = uuid.MustParse("6f1c8a52-3c0e-5b7e-9a41-2d2b7c1e9f30")
 
 func (p *Pipeline) recordID(rec connectors.Record, suffix string) string {
 	name := p.o.UnitCode + "|" + rec.Stream + "|" + rec.Key + "|" + rec.Cursor.Updated.UTC().Format(time.RFC3339Nano) + suffix
+	// A unit may run one connector per profile over the same database (the
+	// city platform and the national portal, both behind LGSP): their
+	// messages must not share IDs. hcm-lgsp keeps the IDs it always had.
+	if prof := p.o.Profile.Name(); prof != packets.ProfileHCMLGSP {
+		name += "|" + prof
+	}
 	return uuid.NewSHA1(idNamespace, []byte(name)).String()
 }
 
