@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -152,6 +153,11 @@ func call(t testing.TB, h http.Handler, method, path string, headers map[string]
 	if ra, ok := headers["X-Test-Remote-Addr"]; ok {
 		req.RemoteAddr = ra
 		req.Header.Del("X-Test-Remote-Addr")
+		// A client on this machine names the sandbox by a loopback
+		// address, as curl http://127.0.0.1:8089/… does.
+		if host, _, err := net.SplitHostPort(ra); err == nil && net.ParseIP(host).IsLoopback() {
+			req.Host = net.JoinHostPort(host, "8089")
+		}
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
