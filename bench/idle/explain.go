@@ -35,17 +35,19 @@ func explainPolls(ctx context.Context, dsn string, lag time.Duration, statements
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1) // FLUSH STATUS and SHOW SESSION STATUS on the same session
-	var keys []string
-	for k := range statements {
-		if strings.HasPrefix(k, "SELECT * FROM ( SELECT") && strings.Count(statements[k], "?") == 6 {
-			keys = append(keys, k)
+	// The poll in its idle shape: strictly after a cursor, below now − lag
+	// (six placeholders; the first poll's shapes have fewer).
+	var texts []string
+	for full, short := range statements {
+		if strings.HasPrefix(short, "SELECT * FROM ( SELECT") && strings.HasSuffix(short, "]") && strings.Count(full, "?") == 6 {
+			texts = append(texts, full)
 		}
 	}
-	sort.Strings(keys)
+	sort.Strings(texts)
 	var out []string
-	for _, k := range keys {
-		q := statements[k]
-		table := k[strings.LastIndexByte(k, '[')+1 : len(k)-1]
+	for _, q := range texts {
+		short := statements[q]
+		table := short[strings.LastIndexByte(short, '[')+1 : len(short)-1]
 		var cur time.Time
 		var key int64
 		if err := db.QueryRowContext(ctx, "SELECT ngay_cap_nhat, id FROM "+table+" ORDER BY ngay_cap_nhat DESC, id DESC LIMIT 1").Scan(&cur, &key); err != nil {

@@ -275,7 +275,7 @@ measure:
 	if profiling {
 		// The profile is written when run stops.
 		say("\n-- CPU profile of the idle run (go tool pprof -top) --")
-		say("%s", rig.PprofTop(ctx, o.bin, cpuProfile, 15))
+		say("%s", rig.PprofTop(ctx, o.bin, cpuProfile, 15, false))
 	}
 	res := map[string]any{
 		"seconds": secs, "poll": o.poll, "cpu_percent": cpu, "rss_max_mib": float64(maxRSS) / 1024, "rss_last_mib": float64(last.RSSKB) / 1024,

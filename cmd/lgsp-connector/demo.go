@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,6 +15,7 @@ import (
 	"github.com/hcmc-lgsp/lgsp-connector/internal/demo"
 	"github.com/hcmc-lgsp/lgsp-connector/internal/logging"
 	"github.com/hcmc-lgsp/lgsp-connector/internal/pipeline"
+	"github.com/hcmc-lgsp/lgsp-connector/stats"
 )
 
 func newDemoCmd() *cobra.Command {
@@ -26,10 +28,16 @@ func newDemoCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Chạy thử trên dữ liệu mẫu và LGSP sandbox / Run on a sample legacy database and the LGSP sandbox",
-		Long: `demo tạo một cơ sở dữ liệu một cửa mẫu (SQLite, hồ sơ tiếng Việt, kèm một số dòng lỗi),
-một chứng thư ký số và một LGSP sandbox chạy trong tiến trình, rồi chạy toàn bộ đường ống thật.
-demo builds a sample legacy one-stop database (SQLite, Vietnamese dossiers, some bad rows),
-a signing certificate and an in-process LGSP sandbox, then runs the real pipeline.`,
+		Long: `demo tạo một cơ sở dữ liệu một cửa mẫu (SQLite, hồ sơ tiếng Việt, kèm một số dòng lỗi và
+vài tệp đính kèm), một chứng thư ký số và một LGSP sandbox chạy trong tiến trình, rồi chạy toàn bộ
+đường ống thật hai lần trên cùng dữ liệu: gửi kho dữ liệu Thành phố (hcm-lgsp, XML ký số), rồi gửi
+Cổng DVCQG (dvcqg: phiên đăng nhập, DongBoHoSoMC, CapNhatTienDoHoSoMC, danh mục dùng chung,
+thống kê tháng DongBoThongKeHoSo, và API tra cứu/tải tệp mà Cổng gọi lại).
+demo builds a sample legacy one-stop database (SQLite, Vietnamese dossiers, some bad rows, a few
+attachment files), a signing certificate and an in-process LGSP sandbox, then runs the real
+pipeline twice over the same data: to the city platform (hcm-lgsp, signed XML), then to the
+national portal (dvcqg: session, DongBoHoSoMC, CapNhatTienDoHoSoMC, shared catalogs, the
+month's DongBoThongKeHoSo, and the lookup/download API the portal calls back).`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			level := slog.LevelWarn
 			if verbose {
@@ -108,4 +116,57 @@ Kết quả / Result (%s)
 	if exportDir != "" {
 		fmt.Fprintf(w, "  đã xuất / exported                %6d gói → %s (kiểm tra: xmlsec1 --verify --trusted-pem %s/signing-cert.pem FILE.xml)\n", s.Exported, exportDir, exportDir)
 	}
+	printPortal(w, s)
+}
+
+// printPortal shows the national portal connector's part of the demo.
+func printPortal(w io.Writer, s demo.Summary) {
+	p := s.Portal
+	fmt.Fprintf(w, `
+Cổng DVCQG / national portal (lgsp.profile dvcqg, cùng CSDL mẫu và sandbox / same sample database and sandbox) (%s)
+  đã đọc / read                     %6d
+  đã xếp hàng / queued              %6d
+  đã gửi thành công / delivered     %6d
+  cách ly / quarantined             %6d
+  giữ lại / held                    %6d  (bước xử lý của hồ sơ bị cách ly: không bao giờ gửi trước hồ sơ / steps of quarantined dossiers: never before their dossier)
+  thất bại / failed (dead)          %6d
+  lần thử lại / retries             %6d  (chờ hồ sơ hoặc 429 / waiting for the dossier or 429: %d)
+  cổng đã nhận / the portal holds   %6d hồ sơ / dossiers, %d bước / steps
+  phiên / sessions: %d phiên bị cho hết hạn giữa chừng, %d lời gọi bị từ chối rồi đăng nhập lại / %d expired mid-run, %d calls refused, then logged in again
+`, time.Duration(p.Seconds*float64(time.Second)).Round(time.Millisecond), p.Read, p.Queued, p.Delivered, p.Quarantined, p.Held, p.Failed,
+		p.Retries, p.Throttled, p.PortalDossiers, p.PortalSteps, p.SessionsExpired, p.SessionRejected, p.SessionsExpired, p.SessionRejected)
+	fmt.Fprintf(w, "  lời gọi theo dịch vụ / calls per service:\n")
+	for _, name := range sortedKeys(s.DVCQG) {
+		fmt.Fprintf(w, "    %-28s %6d\n", name, s.DVCQG[name])
+	}
+	fmt.Fprintf(w, "\nDanh mục dùng chung / shared catalogs (dòng / rows):\n")
+	for _, name := range sortedKeys(s.Catalogs) {
+		fmt.Fprintf(w, "    %-28s %6d\n", name, s.Catalogs[name])
+	}
+	fmt.Fprintln(w)
+	if err := stats.WriteTable(w, s.Statistics.Result); err != nil {
+		fmt.Fprintf(w, "  (bảng thống kê / statistics table: %v)\n", err)
+	}
+	sent := "chưa gửi / not sent"
+	if s.Statistics.Sent {
+		sent = "đã gửi lên Cổng / sent to the portal (DongBoThongKeHoSo)"
+	}
+	fmt.Fprintf(w, "Tính trong / computed in %s; %s\n", time.Duration(s.Statistics.Seconds*float64(time.Second)).Round(time.Millisecond), sent)
+	in := s.Inbound
+	fmt.Fprintf(w, `
+API cho Cổng gọi / inbound API for the portal %s
+  tra cứu / lookups (TraCuuHoSo %s)  %d
+  tải tệp qua đường dẫn ký / downloads by signed link  %d (%d bytes; %d tệp mẫu / sample files)
+Tổng thời gian / total time %s
+`, in.Address, in.MaHoSo, in.Lookups, in.Downloads, in.DownloadBytes, s.SampleFiles, time.Duration(s.TotalSeconds*float64(time.Second)).Round(time.Millisecond))
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys(m map[string]int) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

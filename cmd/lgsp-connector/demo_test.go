@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -66,6 +67,73 @@ func TestDemoOnceJSON(t *testing.T) {
 	if sb == nil || sb["unique"] != json.Number(strconv.FormatInt(n["delivered"], 10)) {
 		t.Errorf("sandbox stats %v: want unique = delivered %d", sum["sandbox"], n["delivered"])
 	}
+
+	// The national portal connector, over the same rows.
+	portal := numbers(t, sum, "portal", "read", "queued", "delivered", "quarantined", "failed", "held_for_quarantined_dossiers",
+		"portal_dossiers", "portal_steps", "sessions_expired", "session_rejected")
+	if portal["read"] != n["read"] || portal["queued"] != n["queued"] || portal["quarantined"] != bad || portal["failed"] != 0 {
+		t.Errorf("portal totals %v: want the city connector's read %d and queued %d, %d quarantined, none failed", portal, n["read"], n["queued"], bad)
+	}
+	if portal["delivered"]+portal["held_for_quarantined_dossiers"] != portal["queued"] || portal["held_for_quarantined_dossiers"] < bad {
+		t.Errorf("portal delivered %d + held %d != queued %d, or fewer held than the %d quarantined dossiers", portal["delivered"], portal["held_for_quarantined_dossiers"], portal["queued"], bad)
+	}
+	if portal["portal_dossiers"] != dossiers || portal["portal_steps"]+portal["held_for_quarantined_dossiers"] != n["sample_steps"] {
+		t.Errorf("the portal holds %d dossiers and %d steps: want %d and %d minus the held ones", portal["portal_dossiers"], portal["portal_steps"], dossiers, n["sample_steps"])
+	}
+	if portal["sessions_expired"] == 0 || portal["session_rejected"] == 0 {
+		t.Errorf("portal sessions %v: want expired sessions renewed", portal)
+	}
+	calls := numbers(t, sum, "dvcqg", "login", "TraCuuHoSo", "DongBoHoSoMC", "CapNhatTienDoHoSoMC", "DongBoThongKeHoSo", "LayThuTuc")
+	if calls["login"] < 2 || calls["DongBoHoSoMC"] < dossiers || calls["CapNhatTienDoHoSoMC"] < portal["portal_steps"] || calls["DongBoThongKeHoSo"] < 1 {
+		t.Errorf("portal calls %v: want a re-login, a DongBoHoSoMC per dossier, a CapNhatTienDoHoSoMC per step, DongBoThongKeHoSo", calls)
+	}
+	st := numbers(t, sum, "statistics", "SoNhanTrongKy", "SoTonKyTruoc", "TongSoXuLy", "TongDaXuLy", "TongXuLyDungHan", "TongXuLyTreHan",
+		"TongChuaXuLy", "TongChuaXuLyTrongHan", "TongChuaXuLyTreHan")
+	if st["SoNhanTrongKy"] == 0 || st["TongSoXuLy"] != st["SoNhanTrongKy"]+st["SoTonKyTruoc"] || st["TongSoXuLy"] != st["TongDaXuLy"]+st["TongChuaXuLy"] ||
+		st["TongDaXuLy"] != st["TongXuLyDungHan"]+st["TongXuLyTreHan"] || st["TongChuaXuLy"] != st["TongChuaXuLyTrongHan"]+st["TongChuaXuLyTreHan"] {
+		t.Errorf("statistics figures do not add up: %v", sum["statistics"])
+	}
+	figures, _ := sum["statistics"].(map[string]any)
+	for _, k := range []string{"PhanTramXuLyDungHan", "PhanTramXuLyTreHan", "PhanTramChuaXuLyTrongHan", "PhanTramChuaXuLyTreHan"} {
+		if _, ok := figures[k].(json.Number); !ok {
+			t.Errorf("statistics.%s is %T (%v), want a number", k, figures[k], figures[k])
+		}
+	}
+	if figures["sent"] != true || !regexp.MustCompile(`^2026-(09|10)$`).MatchString(fmt.Sprint(figures["period"])) {
+		t.Errorf("statistics period %v sent %v: want one of the sample's months, sent", figures["period"], figures["sent"])
+	}
+	cat := numbers(t, sum, "catalogs", "units", "officials", "procedures", "rating_criteria", "LayDanhMucCoQuan", "LayDanhMucLinhVuc", "LayDanhSachTTHC", "LayThuTuc")
+	for k, v := range cat {
+		if v == 0 {
+			t.Errorf("catalog %s has no rows", k)
+		}
+	}
+	in := numbers(t, sum, "inbound", "lookups", "downloads", "download_bytes")
+	if in["lookups"] != 1 || in["downloads"] != 1 || in["download_bytes"] == 0 {
+		t.Errorf("inbound %v: want one lookup and one download", sum["inbound"])
+	}
+}
+
+// numbers reads the integer keys of the object sum[key].
+func numbers(t *testing.T, sum map[string]any, key string, keys ...string) map[string]int64 {
+	t.Helper()
+	obj, ok := sum[key].(map[string]any)
+	if !ok {
+		t.Fatalf("summary key %q is %T, want an object", key, sum[key])
+	}
+	out := map[string]int64{}
+	for _, k := range keys {
+		num, ok := obj[k].(json.Number)
+		if !ok {
+			t.Fatalf("summary %s.%s is %T (%v), want a number", key, k, obj[k], obj[k])
+		}
+		v, err := num.Int64()
+		if err != nil {
+			t.Fatalf("summary %s.%s = %s: %v", key, k, num, err)
+		}
+		out[k] = v
+	}
+	return out
 }
 
 var (

@@ -166,7 +166,15 @@ func (s *Sender) send(ctx context.Context, r lgsp.Request) lgsp.Result {
 		if !ok {
 			return res
 		}
-		_, out := s.c.syncDossiers(ctx, r.MessageID, madonvi, env.Items, update)
+		// The packet's message ID names its stored bytes, a create. An
+		// update is another call, so it goes under the ID the "đã tồn tại"
+		// resend uses: after a lost acknowledgement of the create, the retry
+		// (now an update) must not reuse the create's ID for other bytes.
+		id := r.MessageID
+		if update && env.IsUpdating != "True" {
+			id = derivedID(r.MessageID, "update")
+		}
+		_, out := s.c.syncDossiers(ctx, id, madonvi, env.Items, update)
 		out.Attempts += res.Attempts
 		return out
 	case ServiceCapNhatTienDoHoSoMC:

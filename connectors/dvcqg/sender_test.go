@@ -67,9 +67,14 @@ func TestSenderDecidesCreateOrUpdate(t *testing.T) {
 			if st.AlreadyExists != tt.wantExists || d.Updates != tt.wantUpdates || !strings.Contains(string(d.Item), `"TrangThaiHoSo":"4"`) {
 				t.Errorf("already-exists %d, updates %d, item %s; want %d, %d and the sent version", st.AlreadyExists, d.Updates, d.Item, tt.wantExists, tt.wantUpdates)
 			}
-			// The packet's own message ID is the one LGSP sees.
-			if a, ok := r.sb.Packet(p.Header.MaGoiTin); !ok || a.Kind != ServiceDongBoHoSoMC || a.MaHoSo != maHoSo(1) {
-				t.Errorf("sandbox has no DongBoHoSoMC under the packet's MaGoiTin: %+v", a)
+			// A create goes under the packet's own message ID, an update
+			// under the ID derived from it.
+			id := p.Header.MaGoiTin
+			if tt.wantUpdates > 0 {
+				id = derivedID(id, "update")
+			}
+			if a, ok := r.sb.Packet(id); !ok || a.Kind != ServiceDongBoHoSoMC || a.MaHoSo != maHoSo(1) {
+				t.Errorf("sandbox has no DongBoHoSoMC under message ID %s: %+v", id, a)
 			}
 			if res.Attempts < 1 || res.Endpoint == "" || res.Status != 200 {
 				t.Errorf("result attempts %d endpoint %q status %d", res.Attempts, res.Endpoint, res.Status)
@@ -106,6 +111,34 @@ func TestSenderResendsAsUpdateWhenThePortalSaysItExists(t *testing.T) {
 	}
 	if d, _ := r.sb.PortalDossier(maHoSo(1)); d.Updates != 1 {
 		t.Errorf("resend applied again: %d updates", d.Updates)
+	}
+}
+
+func TestSenderRetryAfterALostAcknowledgement(t *testing.T) {
+	// The create reaches the portal but its answer is lost; the outbox
+	// sends the packet again. The portal now has the dossier, so the
+	// retry is an update: it must go under another message ID than the
+	// create's, which names other bytes.
+	r := newRig(t, rigOptions{})
+	ctx := context.Background()
+	p := dossierPacket(1, "4")
+	if err := r.sb.SetFaults(sandbox.Faults{DropAckRate: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if res := NewSender(r.c, newAckLog(), SenderOptions{}).Send(ctx, stored(t, p)); res.Class == lgsp.ClassDelivered {
+		t.Fatalf("lost acknowledgement delivered: %+v", res)
+	}
+	if err := r.sb.SetFaults(sandbox.Faults{}); err != nil {
+		t.Fatal(err)
+	}
+	res := NewSender(r.c, newAckLog(), SenderOptions{}).Send(ctx, stored(t, p))
+	if res.Class != lgsp.ClassDelivered {
+		t.Fatalf("retry: class %s: %v", res.Class, res.Err)
+	}
+	st := r.sb.Stats()
+	d, _ := r.sb.PortalDossier(maHoSo(1))
+	if st.Conflicts != 0 || st.DVCQG.Dossiers != 1 || d.Updates != 1 {
+		t.Errorf("conflicts %d, dossiers %d, updates %d: want the retry applied once as an update", st.Conflicts, st.DVCQG.Dossiers, d.Updates)
 	}
 }
 

@@ -248,6 +248,9 @@ func Run(ctx context.Context, o Options) (sum Summary, err error) {
 	}
 	defer pr.app.Close(context.Background())
 	pr.files, pr.good = files, gen.Dossiers
+	if len(files) > 0 {
+		pr.firstGood = files[0].MaHoSo // AddFileStore starts with the first good dossier
+	}
 	if sum.Portal, err = pr.deliver(ctx); err != nil {
 		return sum, err
 	}

@@ -3,8 +3,10 @@ package demo_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -63,6 +65,89 @@ func TestRunExportsEveryDeliveredPacket(t *testing.T) {
 	if err != nil || !bytes.HasPrefix(cert, []byte("-----BEGIN CERTIFICATE-----")) {
 		t.Errorf("certificate not exported: %v", err)
 	}
+	checkPortal(t, sum, 0)
+}
+
+// checkPortal checks the national portal part of a demo summary: every
+// good dossier and step on the portal once (steps of quarantined dossiers
+// held), one call per packet, the sessions renewed, the catalogs cached,
+// the busiest month's figures consistent and sent, one lookup and one
+// download.
+func checkPortal(t *testing.T, sum demo.Summary, bad int) {
+	t.Helper()
+	p := sum.Portal
+	if p.Read != sum.Read || p.Queued != sum.Queued || p.Quarantined != int64(bad) || p.Failed != 0 {
+		t.Errorf("portal totals %+v: want the city connector's %d read, %d queued, %d quarantined, none failed", p.Totals, sum.Read, sum.Queued, bad)
+	}
+	if p.Delivered+int64(p.Held) != p.Queued {
+		t.Errorf("portal delivered %d + held %d != queued %d", p.Delivered, p.Held, p.Queued)
+	}
+	if p.PortalDossiers != sum.Dossiers || p.PortalSteps+p.Held != sum.Steps || int64(p.PortalDossiers+p.PortalSteps) != p.Delivered {
+		t.Errorf("portal holds %d dossiers and %d steps (%d held): want %d and %d, as delivered (%d)", p.PortalDossiers, p.PortalSteps, p.Held, sum.Dossiers, sum.Steps, p.Delivered)
+	}
+	if bad == 0 && p.Held != 0 {
+		t.Errorf("%d steps held without a quarantined dossier", p.Held)
+	}
+	if bad > 0 && p.Held < bad {
+		t.Errorf("%d steps held; every one of the %d quarantined dossiers has at least one", p.Held, bad)
+	}
+	if p.SessionsExpired == 0 || p.SessionRejected == 0 || sum.DVCQG["login"] < 2 {
+		t.Errorf("sessions: %d expired, %d calls refused, %d logins: want a re-login", p.SessionsExpired, p.SessionRejected, sum.DVCQG["login"])
+	}
+	if sum.DVCQG["DongBoHoSoMC"] < p.PortalDossiers || sum.DVCQG["CapNhatTienDoHoSoMC"] < p.PortalSteps || sum.DVCQG["DongBoThongKeHoSo"] != 1 {
+		t.Errorf("portal calls %v: want a DongBoHoSoMC per dossier, a CapNhatTienDoHoSoMC per step, one DongBoThongKeHoSo", sum.DVCQG)
+	}
+	for _, name := range []string{"units", "officials", "procedures", "rating_criteria", "LayDanhMucCoQuan", "LayDanhMucLinhVuc", "LayDanhSachTTHC", "LayThuTuc"} {
+		if sum.Catalogs[name] == 0 {
+			t.Errorf("catalog %s: no rows cached (%v)", name, sum.Catalogs)
+		}
+	}
+	s := sum.Statistics
+	f := s.Result.Figures
+	if err := f.Check(); err != nil || f.SoNhanTrongKy == 0 || !s.Sent {
+		t.Errorf("statistics %s: %+v, sent %v: %v", s.Period, f, s.Sent, err)
+	}
+	if s.SoNhanTrongKy != f.SoNhanTrongKy || s.TongChuaXuLyTreHan != f.TongChuaXuLyTreHan || string(s.PhanTramXuLyDungHan) != f.PhanTramXuLyDungHan.String() {
+		t.Errorf("summary figures %+v differ from the computed %+v", s, f)
+	}
+	if want := busiestMonth(t, filepath.Join(sum.Dir, "legacy-motcua.db")); s.Period != want {
+		t.Errorf("statistics for %s, want the busiest month %s", s.Period, want)
+	}
+	if in := sum.Inbound; in.Lookups != 1 || in.Downloads != 1 || in.DownloadBytes == 0 || sum.SampleFiles == 0 {
+		t.Errorf("inbound %+v with %d sample files: want one lookup and one download", in, sum.SampleFiles)
+	}
+}
+
+// busiestMonth counts the sample's receipts per month, YYYY-MM.
+func busiestMonth(t *testing.T, path string) string {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.ToSlash(path)+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT ngay_nhan FROM hs_hoso`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	per := map[string]int{}
+	for rows.Next() {
+		var v sql.NullString
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		if at, err := time.Parse("2006-01-02 15:04:05", v.String); err == nil {
+			per[at.Format("2006-01")]++
+		}
+	}
+	best := ""
+	for m, n := range per {
+		if best == "" || n > per[best] || (n == per[best] && m < best) {
+			best = m
+		}
+	}
+	return best
 }
 
 // TestRunTwiceInOneDir: running the demo again in the same working
@@ -84,6 +169,7 @@ func TestRunTwiceInOneDir(t *testing.T) {
 		if sum.Dir != dir {
 			t.Errorf("run %d worked in %s, want %s", i+1, sum.Dir, dir)
 		}
+		checkPortal(t, sum, bad)
 	}
 }
 
@@ -124,6 +210,69 @@ func TestRenderConfigDefaults(t *testing.T) {
 			}
 			if cfg.LGSP.BaseURL != base.LGSPURL || cfg.LGSP.ClientSecret.Reveal() != base.ClientSecret || cfg.Store.Path == "" {
 				t.Errorf("template fields not filled in: base_url %q, store %q", cfg.LGSP.BaseURL, cfg.Store.Path)
+			}
+		})
+	}
+}
+
+// TestRenderPortalConfig: with Portal set, the template renders the
+// national portal connector — profile dvcqg without signing, the portal
+// account, every city catalog and the portal catalogues the mapping uses,
+// the inbound API with its file store — and the result is a valid
+// configuration; without it, none of that appears.
+func TestRenderPortalConfig(t *testing.T) {
+	base := demo.ConfigParams{Driver: "sqlite", LegacyDSN: "file:legacy.db?mode=ro", LGSPURL: "http://127.0.0.1:1",
+		ClientSecret: "s", CertFile: "c.pem", KeyFile: "k.pem", StorePath: "o.db"}
+	portal := base
+	portal.Portal = &demo.PortalParams{
+		Username: "portal-user", Password: "portal-password", CityCatalogs: map[string]string{"units": "/u", "procedures": "/p"},
+		Listen: "127.0.0.1:8443", PublicBaseURL: "http://127.0.0.1:8443", BearerToken: strings.Repeat("t", 20),
+		LinkSecret: strings.Repeat("s", 40), FilesRoot: filepath.Join(t.TempDir(), "files"),
+	}
+	tests := []struct {
+		name        string
+		params      demo.ConfigParams
+		wantProfile string
+		wantPortal  bool
+	}{
+		{"city", base, "hcm-lgsp", false},
+		{"portal", portal, "dvcqg", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			yaml, err := demo.RenderConfig(tc.params)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := config.LoadBytes(yaml, t.TempDir(), config.LoadOptions{SkipFileChecks: true, IgnoreEnv: true})
+			if err != nil {
+				t.Fatalf("%v\n%s", err, yaml)
+			}
+			if cfg.LGSP.Profile != tc.wantProfile || cfg.DVCQG.Enabled != tc.wantPortal || cfg.Inbound.Enabled != tc.wantPortal ||
+				(cfg.Catalogs != nil) != tc.wantPortal || cfg.Statistics.Enabled != tc.wantPortal {
+				t.Fatalf("profile %s, dvcqg %v, inbound %v, catalogs %v, statistics %v", cfg.LGSP.Profile, cfg.DVCQG.Enabled, cfg.Inbound.Enabled, cfg.Catalogs != nil, cfg.Statistics.Enabled)
+			}
+			if !tc.wantPortal {
+				if cfg.Signing.CertFile == "" {
+					t.Error("the city connector signs: signing.cert_file is empty")
+				}
+				return
+			}
+			p := tc.params.Portal
+			if cfg.DVCQG.Username != p.Username || cfg.DVCQG.Password.Reveal() != p.Password || cfg.Signing.CertFile != "" {
+				t.Errorf("dvcqg account %q, signing %q: want the portal account and no signing", cfg.DVCQG.Username, cfg.Signing.CertFile)
+			}
+			want := []string{"procedures", "units", "LayDanhMucCoQuan", "LayDanhMucLinhVuc", "LayDanhSachTTHC", "LayThuTuc"}
+			if !slices.Equal(cfg.Catalogs.Refresh, want) || cfg.Catalogs.City["units"] != "/u" {
+				t.Errorf("catalogs refresh %v, city %v: want %v", cfg.Catalogs.Refresh, cfg.Catalogs.City, want)
+			}
+			for _, used := range cfg.Mapping.CatalogsUsed() {
+				if !slices.Contains(want, used) {
+					t.Errorf("the mapping uses catalog %s, which is not refreshed", used)
+				}
+			}
+			if in := cfg.Inbound; in.Listen != p.Listen || in.PublicBaseURL != p.PublicBaseURL || len(in.BearerTokens) != 1 || in.BearerTokens[0].Reveal() != p.BearerToken {
+				t.Errorf("inbound %+v: want the given address and token", in)
 			}
 		})
 	}

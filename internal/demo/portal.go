@@ -59,8 +59,9 @@ type PortalSummary struct {
 	// PortalDossiers and PortalSteps are what the emulated portal holds.
 	PortalDossiers int `json:"portal_dossiers"`
 	PortalSteps    int `json:"portal_steps"`
-	// SessionsExpired were ended mid-run to show the re-login;
-	// SessionRejected counts the calls the portal refused for it.
+	// SessionsExpired were ended by the demo (mid-run, and after it) to
+	// show the re-login; SessionRejected counts the calls the portal
+	// refused for it.
 	SessionsExpired int `json:"sessions_expired"`
 	SessionRejected int `json:"session_rejected"`
 	AlreadyExists   int `json:"already_exists"`
@@ -127,7 +128,9 @@ type portalRun struct {
 	files []SampleFile
 	token string
 	good  int // good sample dossiers
-	log   *slog.Logger
+	// firstGood is the first good dossier's MaHoSo.
+	firstGood string
+	log       *slog.Logger
 }
 
 // portalFilesDossiers is how many sample dossiers get files in the store.
@@ -145,7 +148,7 @@ func buildPortal(ctx context.Context, p ConfigParams, sb *sandbox.Server, o Opti
 	if err != nil {
 		return nil, fmt.Errorf("demo portal configuration: %w", err)
 	}
-	if _, err := SyncCatalogs(ctx, cfg, o.Logger); err != nil {
+	if _, err := syncCatalogs(ctx, cfg, o.Logger); err != nil {
 		return nil, err
 	}
 	a, err := app.Build(ctx, cfg, app.Options{Logger: o.Logger})
@@ -172,9 +175,9 @@ func withQuickRetries(cfg *config.Config) *config.Config {
 	return &c
 }
 
-// SyncCatalogs fetches every catalog of cfg's catalogs.refresh into the
+// syncCatalogs fetches every catalog of cfg's catalogs.refresh into the
 // cache, retrying a failed one twice, and returns the rows of each.
-func SyncCatalogs(ctx context.Context, cfg *config.Config, log *slog.Logger) (map[string]int, error) {
+func syncCatalogs(ctx context.Context, cfg *config.Config, log *slog.Logger) (map[string]int, error) {
 	cs, err := app.OpenCatalogs(ctx, withQuickRetries(cfg), app.CatalogOptions{Logger: log})
 	if err != nil {
 		return nil, err
@@ -182,7 +185,10 @@ func SyncCatalogs(ctx context.Context, cfg *config.Config, log *slog.Logger) (ma
 	defer cs.Close()
 	names := cs.Syncer.Names()
 	for round := 0; round < 3 && len(names) > 0; round++ {
-		results, _ := cs.Syncer.Sync(ctx, names...)
+		results, err := cs.Syncer.Sync(ctx, names...)
+		if results == nil && err != nil {
+			return nil, err // nothing was tried: the refresh is misconfigured
+		}
 		names = names[:0]
 		for _, r := range results {
 			if r.Err != nil {
@@ -211,9 +217,9 @@ func catalogRows(ctx context.Context, st *catalog.Store) (map[string]int, error)
 
 // DrainHolding is pipeline.Drain for the portal profile: it reads every
 // stream and delivers until nothing is left in the outbox but progress
-// steps whose dossier the outbox does not have (quarantined). Those wait,
-// rightly — a step never goes before its dossier — so Drain would wait
-// for ever. It returns how many are held.
+// steps whose dossier will not reach the portal — quarantined (no packet)
+// or failed for good. Those wait, rightly — a step never goes before its
+// dossier — so Drain would wait for ever. It returns how many are held.
 func DrainHolding(ctx context.Context, p *pipeline.Pipeline, st *outbox.Store, tick time.Duration) (held int, err error) {
 	dctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
@@ -256,7 +262,8 @@ func DrainHolding(ctx context.Context, p *pipeline.Pipeline, st *outbox.Store, t
 }
 
 // onlyHeld reports whether every packet still to deliver is a progress
-// step whose dossier has no packet in the outbox, and how many there are.
+// step whose dossier has no live packet in the outbox (none, or dead), and
+// how many there are.
 func onlyHeld(ctx context.Context, st *outbox.Store) (held int, settled bool, err error) {
 	c, err := st.Counts(ctx)
 	if err != nil || c.InFlight > 0 {
@@ -285,8 +292,8 @@ func onlyHeld(ctx context.Context, st *outbox.Store) (held int, settled bool, er
 			}
 			known = true
 			for _, s := range same {
-				if s.Kind == string(packets.KindDossier) {
-					known = false // its dossier is on its way
+				if s.Kind == string(packets.KindDossier) && s.State != outbox.StateDead {
+					known = false // its dossier is delivered or on its way
 				}
 			}
 			orphan[e.MaHoSo] = known
@@ -330,8 +337,41 @@ func (r *portalRun) deliver(ctx context.Context) (PortalSummary, error) {
 	}
 	sum.Seconds = time.Since(start).Seconds()
 	sum.Held = held
+
+	// The night passes and the session expires. Next morning the running
+	// connector asks the portal about a dossier (TraCuuHoSo, as before a
+	// create): refused for the session, it logs in again by itself.
+	sum.SessionsExpired += r.sb.ExpirePortalSessions()
+	if err := r.confirmOnPortal(ctx); err != nil {
+		return sum, err
+	}
 	r.fill(&sum)
 	return sum, nil
+}
+
+// confirmOnPortal asks the portal, through the running connector's
+// session, whether it has the first good dossier. The sandbox's injected
+// faults have no outbox to retry from here, so a failed call is tried
+// again.
+func (r *portalRun) confirmOnPortal(ctx context.Context) error {
+	if r.firstGood == "" {
+		return nil
+	}
+	var err error
+	for attempt := 0; attempt < 6; attempt++ {
+		var found bool
+		found, err = r.app.Portal.TraCuuHoSo(ctx, r.firstGood)
+		var pe *dvcqg.Error
+		switch {
+		case err == nil && !found:
+			return fmt.Errorf("the portal does not have dossier %s after delivery", r.firstGood)
+		case err == nil:
+			return nil
+		case errors.As(err, &pe) && pe.Class == lgsp.ClassPermanent:
+			return err
+		}
+	}
+	return err
 }
 
 // fill copies the pipeline's totals and the portal's figures into sum.

@@ -23,7 +23,7 @@ type Proxy struct {
 	conns   int
 	cmds    map[string]int64
 	texts   map[string]int64
-	full    map[string]string // first full text per shortened statement
+	full    map[string]string // every distinct full text → its shortened form
 	closing bool
 	open    map[net.Conn]struct{}
 }
@@ -114,8 +114,8 @@ func (c ProxyCounts) Lines(per float64) []string {
 	return out
 }
 
-// Statements returns the full text of every distinct statement seen
-// (shortened form → text; texts longer than 16 KiB are cut).
+// Statements returns every distinct statement text seen (the first
+// thousand, cut at 16 KiB) with its shortened form.
 func (p *Proxy) Statements() map[string]string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -241,8 +241,8 @@ func (p *Proxy) count(payload []byte) {
 	p.cmds[name]++
 	if text != "" {
 		p.texts[name+": "+text]++
-		if _, ok := p.full[text]; !ok {
-			p.full[text] = string(payload[1:])
+		if len(p.full) < 1000 {
+			p.full[string(payload[1:])] = text
 		}
 	}
 	p.mu.Unlock()

@@ -501,9 +501,14 @@ func Machine(ctx context.Context, serverDSN string) []string {
 	return out
 }
 
-// PprofTop summarises a CPU profile with `go tool pprof -top`.
-func PprofTop(ctx context.Context, bin, profile string, nodes int) string {
-	cmd := exec.CommandContext(ctx, "go", "tool", "pprof", "-top", fmt.Sprintf("-nodecount=%d", nodes), bin, profile)
+// PprofTop summarises a CPU profile with `go tool pprof -top` (with
+// cum, sorted by cumulative time: where the time goes by caller).
+func PprofTop(ctx context.Context, bin, profile string, nodes int, cum bool) string {
+	args := []string{"tool", "pprof", "-top", fmt.Sprintf("-nodecount=%d", nodes)}
+	if cum {
+		args = append(args, "-cum")
+	}
+	cmd := exec.CommandContext(ctx, "go", append(args, bin, profile)...)
 	b, err := cmd.CombinedOutput()
 	if err != nil {
 		return fmt.Sprintf("(go tool pprof failed: %v)\n%s", err, b)
@@ -550,4 +555,30 @@ func CopyTail(w io.Writer, path string, n int) {
 	for _, l := range lines {
 		fmt.Fprintln(w, "    "+l)
 	}
+}
+
+// ReadSchedstat sums /proc/PID/task/*/schedstat: nanoseconds the
+// process's threads ran, and nanoseconds they were runnable but waiting
+// for a CPU (on a shared machine, time taken by other processes).
+// Threads that have already exited are not counted.
+func ReadSchedstat(pid int) (run, wait time.Duration, err error) {
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, t := range tasks {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/schedstat", pid, t.Name()))
+		if err != nil {
+			continue // the thread ended meanwhile
+		}
+		f := strings.Fields(string(b))
+		if len(f) < 2 {
+			continue
+		}
+		r, _ := strconv.ParseInt(f[0], 10, 64)
+		w, _ := strconv.ParseInt(f[1], 10, 64)
+		run += time.Duration(r)
+		wait += time.Duration(w)
+	}
+	return run, wait, nil
 }
