@@ -178,7 +178,10 @@ func bindTime(t time.Time, loc *time.Location, layout string) any {
 	if layout != "" {
 		return t.In(loc).Format(layout)
 	}
-	return t.In(loc)
+	// Microseconds are the finest any supported database stores; a
+	// nanosecond literal makes MariaDB compare as a different type and
+	// give up the index range.
+	return t.In(loc).Truncate(time.Microsecond)
 }
 
 // bindKey renders a cursor key for the database. The empty key means
