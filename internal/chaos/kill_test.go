@@ -186,7 +186,7 @@ func TestKill9(t *testing.T) {
 		t.Errorf("sandbox by kind %v, want HoSo %d and TienDoXuLy %d", stats.ByKind, l.gen.Dossiers, l.gen.Steps)
 	}
 	if stats.Rejected != 0 || stats.Conflicts != 0 {
-		t.Errorf("sandbox rejected %d packets (%d message IDs reused for other bytes)", stats.Rejected, stats.Conflicts)
+		t.Errorf("sandbox rejected %d packets (%d message IDs reused for other bytes): %+v", stats.Rejected, stats.Conflicts, stats)
 	}
 	acc := sb.Accepted()
 	checkAccepted(t, acc, l, nil)

@@ -241,7 +241,7 @@ func FuzzPacketEndpoints(f *testing.F) {
 			t.Fatalf("status %d for %q", r.Status, body)
 		}
 		st := s.Stats()
-		if sum := st.Accepted + st.Rejected + st.Injected5xx + st.Injected429 + st.InjectedDrop + st.Outage; sum != st.Received {
+		if sum := st.Accepted + st.Rejected + st.Aborted + st.Injected5xx + st.Injected429 + st.InjectedDrop + st.Outage; sum != st.Received {
 			t.Fatalf("stats do not add up: %+v", st)
 		}
 	})

@@ -628,7 +628,7 @@ func FuzzPortalService(f *testing.F) {
 			t.Fatalf("answer without error_code: %s", r.Raw)
 		}
 		st := s.Stats()
-		if sum := st.Accepted + st.Rejected + st.Injected5xx + st.Injected429 + st.InjectedDrop + st.Outage; sum != st.Received {
+		if sum := st.Accepted + st.Rejected + st.Aborted + st.Injected5xx + st.Injected429 + st.InjectedDrop + st.Outage; sum != st.Received {
 			t.Fatalf("stats do not add up after %q: received %d, outcomes %d", body, st.Received, sum)
 		}
 	})

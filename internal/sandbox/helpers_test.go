@@ -207,7 +207,7 @@ func postPacket(t testing.TB, h http.Handler, tok, path, key string, body []byte
 // checkInvariant asserts that every packet request ended in exactly one bucket.
 func checkInvariant(t *testing.T, st Stats) {
 	t.Helper()
-	sum := st.Accepted + st.Rejected + st.Injected5xx + st.Injected429 + st.InjectedDrop + st.Outage
+	sum := st.Accepted + st.Rejected + st.Aborted + st.Injected5xx + st.Injected429 + st.InjectedDrop + st.Outage
 	if sum != st.Received {
 		t.Errorf("stats do not add up: received %d, outcomes %d: %+v", st.Received, sum, st)
 	}

@@ -177,6 +177,7 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) (fate, bool) {
 // rejection is a refused packet: the HTTP status, the counter to bump and
 // the message for the sender (Vietnamese / English).
 type rejection struct {
+	aborted bool // the body never fully arrived; not a refusal of the packet
 	status  int
 	counter func(*Stats)
 	message string
@@ -188,6 +189,7 @@ func reject(status int, counter func(*Stats), format string, args ...any) *rejec
 }
 
 func countInvalid(st *Stats)   { st.Invalid++ }
+func countAborted(st *Stats)   { st.Aborted++ }
 func countSignature(st *Stats) { st.InvalidSignature++ }
 func countNothing(*Stats)      {}
 
@@ -210,7 +212,11 @@ func (s *Server) readPacket(w http.ResponseWriter, r *http.Request, wantTypes ..
 			return nil, "", reject(http.StatusRequestEntityTooLarge, countInvalid,
 				"gói tin quá lớn / packet too large: more than %d bytes", s.opts.MaxBodyBytes)
 		}
-		return nil, "", reject(http.StatusBadRequest, countInvalid, "không đọc được nội dung / cannot read body: %v", err)
+		// The client went away mid-body (a killed connector): nobody will
+		// read the answer, and nothing about the packet is wrong.
+		rej := reject(http.StatusBadRequest, countAborted, "không đọc được nội dung / cannot read body: %v", err)
+		rej.aborted = true
+		return nil, "", rej
 	}
 	key := r.Header.Get("Idempotency-Key")
 	switch {
@@ -226,7 +232,12 @@ func (s *Server) readPacket(w http.ResponseWriter, r *http.Request, wantTypes ..
 
 // answerRejection writes a refusal in the hcm-lgsp reply shape.
 func (s *Server) answerRejection(w http.ResponseWriter, key string, rej *rejection) {
-	s.count(func(st *Stats) { st.Rejected++; rej.counter(st) })
+	s.count(func(st *Stats) {
+		if !rej.aborted {
+			st.Rejected++
+		}
+		rej.counter(st)
+	})
 	s.log.Debug("sandbox rejected a packet", "message_id", key, "status", rej.status, "reason", rej.message)
 	reply := map[string]any{"error_code": "-1", "message": rej.message}
 	if key != "" {

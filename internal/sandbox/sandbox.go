@@ -154,6 +154,7 @@ type Stats struct {
 	Unique           int            `json:"unique"`            // distinct message IDs stored
 	Duplicates       int            `json:"duplicates"`        // recognised as already stored (answered 200, or 502 when the ack was dropped)
 	Rejected         int            `json:"rejected"`          // answered 4xx, for any reason below
+	Aborted          int            `json:"aborted"`           // the client went away before the body arrived (not counted as rejected)
 	Unauthorized     int            `json:"unauthorized"`      // of Rejected: missing, unknown or expired token
 	InvalidSignature int            `json:"invalid_signature"` // of Rejected: Verify failed
 	Invalid          int            `json:"invalid"`           // of Rejected: undecodable or invalid packet
