@@ -153,7 +153,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	s.write.SetConnMaxLifetime(0)
 	s.write.SetConnMaxIdleTime(0)
 
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrateWhenFree(ctx, o.BusyTimeout); err != nil {
 		s.write.Close()
 		return nil, err
 	}
@@ -258,6 +258,33 @@ func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return classify(err)
 	}
 	return classify(tx.Commit())
+}
+
+// migrateWhenFree runs migrate, waiting while another process holds the
+// file: SQLite answers SQLITE_BUSY without calling the busy handler while
+// a new file's journal mode is being set, so `log` started next to a
+// starting `run` must retry here rather than fail.
+func (s *Store) migrateWhenFree(ctx context.Context, patience time.Duration) error {
+	if patience <= 0 {
+		patience = DefaultBusyTimeout
+	}
+	deadline := time.Now().Add(patience)
+	for {
+		err := s.migrate(ctx)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && (se.Code()&0xff == sqlite3.SQLITE_BUSY || se.Code()&0xff == sqlite3.SQLITE_LOCKED)
 }
 
 // ErrStoreFull means the store's disk (or quota) is full: nothing was
