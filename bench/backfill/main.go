@@ -40,7 +40,7 @@ func main() {
 	flag.IntVar(&o.maxSteps, "max-steps", 9, "most processing steps per dossier (average ≈ (1+max)/2)")
 	flag.Uint64Var(&o.seed, "seed", 1, "gen-sample seed")
 	flag.IntVar(&o.workers, "workers", 8, "delivery workers (delivery.workers)")
-	flag.StringVar(&o.serverDSN, "server-dsn", envOr("LGSP_BENCH_MARIADB_DSN", "root@tcp(127.0.0.1:3306)/"), "MariaDB server DSN")
+	flag.StringVar(&o.serverDSN, "server-dsn", rig.EnvOr("LGSP_BENCH_MARIADB_DSN", "root@tcp(127.0.0.1:3306)/"), "MariaDB server DSN")
 	flag.StringVar(&o.dbName, "db", "lgsp_bench", "database to (re)create")
 	flag.StringVar(&o.bin, "bin", "", "lgsp-connector binary (default: build it)")
 	flag.StringVar(&o.dir, "dir", "", "work directory (default: a new temporary one)")
@@ -60,12 +60,6 @@ func main() {
 	}
 }
 
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
-}
 
 // result is written as JSON beside the report.
 type result struct {

@@ -39,7 +39,7 @@ func main() {
 	flag.IntVar(&o.dossiers, "dossiers", 1000, "sample dossiers (delivered by `once` before `run` starts idle)")
 	flag.StringVar(&o.poll, "poll", "@every 5s", "schedule.poll (the shipped default is @every 30s; 5s is the demo's, a harder case)")
 	flag.StringVar(&o.lag, "lag", "30s", "cursor lag window (the connector's default)")
-	flag.StringVar(&o.serverDSN, "server-dsn", envOr("LGSP_BENCH_MARIADB_DSN", "root@tcp(127.0.0.1:3306)/"), "MariaDB server DSN")
+	flag.StringVar(&o.serverDSN, "server-dsn", rig.EnvOr("LGSP_BENCH_MARIADB_DSN", "root@tcp(127.0.0.1:3306)/"), "MariaDB server DSN")
 	flag.StringVar(&o.dbName, "db", "lgsp_bench_idle", "database to (re)create")
 	flag.StringVar(&o.bin, "bin", "", "lgsp-connector binary (default: build it)")
 	flag.StringVar(&o.dir, "dir", "", "work directory (default: a new temporary one)")
@@ -53,12 +53,6 @@ func main() {
 	}
 }
 
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
-}
 
 func run(ctx context.Context, o options) error {
 	var err error

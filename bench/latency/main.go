@@ -44,7 +44,7 @@ func main() {
 	flag.IntVar(&o.workers, "workers", 8, "delivery workers")
 	flag.StringVar(&o.lag, "lag", "1s", "cursor lag window of both streams")
 	flag.StringVar(&o.poll, "poll", "@every 1s", "schedule.poll")
-	flag.StringVar(&o.serverDSN, "server-dsn", envOr("LGSP_BENCH_MARIADB_DSN", "root@tcp(127.0.0.1:3306)/"), "MariaDB server DSN")
+	flag.StringVar(&o.serverDSN, "server-dsn", rig.EnvOr("LGSP_BENCH_MARIADB_DSN", "root@tcp(127.0.0.1:3306)/"), "MariaDB server DSN")
 	flag.StringVar(&o.dbName, "db", "lgsp_bench_latency", "database to (re)create")
 	flag.StringVar(&o.bin, "bin", "", "lgsp-connector binary (default: build it)")
 	flag.StringVar(&o.dir, "dir", "", "work directory (default: a new temporary one)")
@@ -62,12 +62,6 @@ func main() {
 	}
 }
 
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
-}
 
 // change is one committed dossier change.
 type change struct {

@@ -582,3 +582,11 @@ func ReadSchedstat(pid int) (run, wait time.Duration, err error) {
 	}
 	return run, wait, nil
 }
+
+// EnvOr is the environment variable k, or def when it is unset or empty.
+func EnvOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
