@@ -60,7 +60,6 @@ func main() {
 	}
 }
 
-
 // result is written as JSON beside the report.
 type result struct {
 	Dossiers, Steps, ExpectedPackets int64

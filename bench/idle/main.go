@@ -53,7 +53,6 @@ func main() {
 	}
 }
 
-
 func run(ctx context.Context, o options) error {
 	var err error
 	if o.dir == "" {

@@ -62,7 +62,6 @@ func main() {
 	}
 }
 
-
 // change is one committed dossier change.
 type change struct {
 	id        int64
