@@ -78,7 +78,11 @@ func parseDate(layouts []dateLayout, s string, zone *time.Location) (time.Time, 
 		}
 		t, err := time.ParseInLocation(l.layout, s, zone)
 		if err == nil {
-			return t.In(zone), "" // one location for every date, offset or not
+			t = t.In(zone) // one location for every date, offset or not
+			if y := t.Year(); y < 1 || y > 9999 {
+				return time.Time{}, fmt.Sprintf("the year %d is outside 1–9999", y)
+			}
+			return t, ""
 		}
 		// A range error ("day out of range") says more than "no match".
 		var pe *time.ParseError
