@@ -15,6 +15,7 @@ import (
 	"github.com/hcmc-lgsp/lgsp-connector/internal/logging"
 	"github.com/hcmc-lgsp/lgsp-connector/internal/scheduler"
 	"github.com/hcmc-lgsp/lgsp-connector/mapping"
+	"github.com/hcmc-lgsp/lgsp-connector/packets"
 	"github.com/hcmc-lgsp/lgsp-connector/stats"
 )
 
@@ -123,6 +124,21 @@ func runForever(ctx context.Context, a *app.App, log *slog.Logger) error {
 	}
 	if err := a.Catalogs.Schedule(sch); err != nil {
 		return err
+	}
+	if cfg.DVCQG.Enabled && cfg.DVCQG.ProgressPush != "" {
+		if err := sch.Add("progress_push", cfg.DVCQG.ProgressPush, func(ctx context.Context) error {
+			now := time.Now().In(loc)
+			day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
+			n, err := a.Store.Expedite(ctx, string(packets.KindProgress), day)
+			if err != nil {
+				return err
+			}
+			a.Pipeline.Wake()
+			log.Info("daily progress push: the day's waiting steps are sent now", "steps", n)
+			return nil
+		}); err != nil {
+			return err
+		}
 	}
 	if cfg.Statistics.Enabled {
 		sender, err := app.NewStatsSender(ctx, cfg, log)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/robfig/cron/v3"
+
 	"github.com/hcmc-lgsp/lgsp-connector/connectors/dvcqg"
 )
 
@@ -38,6 +40,11 @@ type DVCQG struct {
 	// ProgressWait is how long a progress packet waits before it is tried
 	// again while its dossier is not yet acknowledged by the portal.
 	ProgressWait time.Duration `mapstructure:"progress_wait"`
+	// ProgressPush is the daily schedule (cron, schedule.timezone) at
+	// which the day's progress steps still waiting are sent again at once,
+	// whatever their backoff: the portal gets the day's progress at least
+	// once a day besides the near-real-time sync. Empty turns it off.
+	ProgressPush string `mapstructure:"progress_push"`
 }
 
 func defaultDVCQG() DVCQG {
@@ -48,6 +55,7 @@ func defaultDVCQG() DVCQG {
 		SessionErrorCodes:    append([]string(nil), dvcqg.DefaultSessionErrorCodes...),
 		SessionErrorMessages: append([]string(nil), dvcqg.DefaultSessionErrorMessages...),
 		ProgressWait:         dvcqg.DefaultProgressWait,
+		ProgressPush:         "0 0 18 * * *",
 	}
 }
 
@@ -97,4 +105,10 @@ func (c *Config) validateDVCQG(k *checker) {
 		}
 	}
 	k.durationRange("dvcqg.progress_wait", d.ProgressWait, time.Second, time.Hour)
+	if d.ProgressPush != "" {
+		parser := cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+		if _, err := parser.Parse(d.ProgressPush); err != nil {
+			k.fail("dvcqg.progress_push", "lịch cron không hợp lệ: "+err.Error(), "invalid cron schedule: "+err.Error())
+		}
+	}
 }

@@ -41,6 +41,7 @@ func TestDVCQGSection(t *testing.T) {
 		ShareEndpoint: "https://lgsp.example.vn/ngsp/dvcqg/mapi/share", Username: "phuong-sai-gon", Password: password,
 		MaDonVi: cfg.Unit.Code, DSTCode: "VN:GOV:000.00.00.G22:vpcpdvcprovider",
 		SessionErrorCodes: []string{"-2"}, SessionErrorMessages: []string{"hết phiên"}, ProgressWait: time.Minute,
+		ProgressPush: "0 0 18 * * *",
 	}
 	if fmt.Sprintf("%#v", d) != fmt.Sprintf("%#v", want) || d.Password.Reveal() != password {
 		t.Errorf("dvcqg =\n %#v\nwant\n %#v", d, want)
