@@ -152,15 +152,7 @@ func run(ctx context.Context, o options) error {
 	res.RSASignBefore = rates.RSA2048
 
 	// 3. Sandbox and connector, as separate processes.
-	certFile, keyFile, err := rig.KeyPair(o.dir)
-	if err != nil {
-		return err
-	}
-	trust := ""
-	if o.verify {
-		trust = certFile
-	}
-	sb, url, err := rig.StartSandbox(ctx, o.dir, o.bin, trust)
+	sb, url, certFile, keyFile, err := rig.SignedSandbox(ctx, o.dir, o.bin, o.verify)
 	if err != nil {
 		return err
 	}

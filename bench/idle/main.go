@@ -81,16 +81,12 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 	}
-	dsn, err := rig.DatabaseDSN(o.serverDSN, o.dbName)
+	dsn, drop, err := rig.SampleDatabase(ctx, o.bin, o.serverDSN, o.dbName, o.dossiers)
 	if err != nil {
 		return err
 	}
-	rig.Logf("generating %d dossiers into %s", o.dossiers, o.dbName)
-	if _, _, err := rig.GenSample(ctx, o.bin, o.serverDSN, o.dbName, o.dossiers, 9, 1); err != nil {
-		return err
-	}
 	if !o.keep {
-		defer func() { _ = rig.DropDatabase(context.Background(), o.serverDSN, o.dbName) }()
+		defer drop()
 	}
 	serverAddr, err := serverAddr(dsn)
 	if err != nil {
@@ -105,11 +101,7 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	certFile, keyFile, err := rig.KeyPair(o.dir)
-	if err != nil {
-		return err
-	}
-	sb, url, err := rig.StartSandbox(ctx, o.dir, o.bin, certFile)
+	sb, url, certFile, keyFile, err := rig.SignedSandbox(ctx, o.dir, o.bin, true)
 	if err != nil {
 		return err
 	}

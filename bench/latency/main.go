@@ -97,31 +97,19 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 	}
-	dsn, err := rig.DatabaseDSN(o.serverDSN, o.dbName)
+	dsn, drop, err := rig.SampleDatabase(ctx, o.bin, o.serverDSN, o.dbName, o.dossiers)
 	if err != nil {
 		return err
 	}
-	rig.Logf("generating %d dossiers into %s", o.dossiers, o.dbName)
-	if _, _, err := rig.GenSample(ctx, o.bin, o.serverDSN, o.dbName, o.dossiers, 9, 1); err != nil {
-		return err
-	}
 	if !o.keep {
-		defer func() { _ = rig.DropDatabase(context.Background(), o.serverDSN, o.dbName) }()
+		defer drop()
 	}
 	dossiers, steps, err := rig.SampleCounts(ctx, dsn)
 	if err != nil {
 		return err
 	}
 
-	certFile, keyFile, err := rig.KeyPair(o.dir)
-	if err != nil {
-		return err
-	}
-	trust := ""
-	if o.verify {
-		trust = certFile
-	}
-	sb, url, err := rig.StartSandbox(ctx, o.dir, o.bin, trust)
+	sb, url, certFile, keyFile, err := rig.SignedSandbox(ctx, o.dir, o.bin, o.verify)
 	if err != nil {
 		return err
 	}

@@ -590,3 +590,30 @@ func EnvOr(k, def string) string {
 	}
 	return def
 }
+
+// SignedSandbox makes a signing key pair in dir and starts the sandbox;
+// with verify the sandbox checks every signature against the certificate.
+func SignedSandbox(ctx context.Context, dir, bin string, verify bool) (sb *Process, url, certFile, keyFile string, err error) {
+	if certFile, keyFile, err = KeyPair(dir); err != nil {
+		return nil, "", "", "", err
+	}
+	trust := ""
+	if verify {
+		trust = certFile
+	}
+	sb, url, err = StartSandbox(ctx, dir, bin, trust)
+	return sb, url, certFile, keyFile, err
+}
+
+// SampleDatabase fills database dbName with dossiers sample dossiers (9
+// steps at most, seed 1) and returns its DSN; drop removes it again.
+func SampleDatabase(ctx context.Context, bin, serverDSN, dbName string, dossiers int) (dsn string, drop func(), err error) {
+	if dsn, err = DatabaseDSN(serverDSN, dbName); err != nil {
+		return "", nil, err
+	}
+	Logf("generating %d dossiers into %s", dossiers, dbName)
+	if _, _, err := GenSample(ctx, bin, serverDSN, dbName, dossiers, 9, 1); err != nil {
+		return "", nil, err
+	}
+	return dsn, func() { _ = DropDatabase(context.Background(), serverDSN, dbName) }, nil
+}
