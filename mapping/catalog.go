@@ -54,6 +54,7 @@ type CatalogRef struct {
 var defaultCatalogDate = map[packets.Kind]string{
 	packets.KindDossier:  "NgayTiepNhan",
 	packets.KindProgress: "ThoiDiemXuLy",
+	packets.KindRating:   "ThoiDiemDanhGia",
 }
 
 // catalogPlan is a field's catalog options: map, rename, check.

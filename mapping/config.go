@@ -17,7 +17,7 @@ type Config struct {
 
 // StreamMapping declares how one stream's rows are mapped.
 type StreamMapping struct {
-	// Packet is the packet kind produced: HoSo or TienDoXuLy.
+	// Packet is the packet kind produced: HoSo, TienDoXuLy or DanhGia.
 	Packet string `mapstructure:"packet"`
 	// Fields maps a packet field name (e.g. MaHoSo) to its source.
 	Fields map[string]FieldMapping `mapstructure:"fields"`
@@ -26,9 +26,15 @@ type StreamMapping struct {
 	Lists map[string]ListMapping `mapstructure:"lists"`
 	// CatalogDate is the date field whose value dates the record for
 	// catalog lookups (codes are checked against the catalog as it was
-	// that day); empty means NgayTiepNhan (HoSo) or ThoiDiemXuLy
-	// (TienDoXuLy).
+	// that day); empty means NgayTiepNhan (HoSo), ThoiDiemXuLy
+	// (TienDoXuLy) or ThoiDiemDanhGia (DanhGia).
 	CatalogDate string `mapstructure:"catalog_date"`
+	// Identity names the packet fields whose mapped values identify the
+	// message (e.g. [MaPhieu] for ratings). Empty: a message is its
+	// record's version (row key and update time). Set, two rows with the
+	// same values are the same message, so a copy a kiosk re-sent as a new
+	// row gets the same message ID and is dropped as a duplicate.
+	Identity []string `mapstructure:"identity"`
 }
 
 // ListMapping declares a nested list built from child rows.

@@ -106,6 +106,8 @@ func runGolden(t *testing.T, dir string) ([]byte, bool) {
 		out.Body = p.Dossier
 	case p.Progress != nil:
 		out.Body = p.Progress
+	case p.Rating != nil:
+		out.Body = p.Rating
 	default:
 		t.Fatal("packet has no body")
 	}

@@ -54,6 +54,9 @@ type streamPlan struct {
 	// catalog lookups, when the stream uses any.
 	dateIndex int
 	dateName  string
+	// identity are the fields whose values identify a message (identity:),
+	// in the configured order; nil when records are identified by version.
+	identity []identityField
 }
 
 // structPlan fills one struct: the body or an item of a nested list.
@@ -178,10 +181,7 @@ type run struct {
 // changed on purpose (a truncated field). A record that cannot be mapped
 // gives an *Error; nothing is guessed.
 func (m *Mapper) Map(stream, key string, values map[string]any) (*packets.Packet, []packets.Issue, error) {
-	sp := m.streams[stream]
-	if sp == nil {
-		sp = m.byFold[strings.ToLower(stream)]
-	}
+	sp := m.stream(stream)
 	if sp == nil {
 		return nil, nil, &Error{Stream: stream, Key: key, Reason: fmt.Sprintf("no mapping for stream %q (mapped streams: %s)", stream, m.names)}
 	}
@@ -195,9 +195,21 @@ func (m *Mapper) Map(stream, key string, values map[string]any) (*packets.Packet
 		err.Stream, err.Key = stream, key
 		return nil, nil, err
 	}
+	if err := sp.checkIdentity(body.Elem()); err != nil {
+		err.Stream, err.Key = stream, key
+		return nil, nil, err
+	}
 	p := &packets.Packet{Header: packets.Header{LoaiGoiTin: sp.kind.kind}}
 	sp.kind.attach(p, body)
 	return p, r.warnings, nil
+}
+
+// stream finds a stream's plan by its name, in any letter case.
+func (m *Mapper) stream(name string) *streamPlan {
+	if sp := m.streams[name]; sp != nil {
+		return sp
+	}
+	return m.byFold[strings.ToLower(name)]
 }
 
 func (r *run) fill(sp *structPlan, dst reflect.Value, values map[string]any, at *location) *Error {

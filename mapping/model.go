@@ -152,6 +152,18 @@ type packetKind struct {
 	// attach puts the filled body (a pointer to the body struct) into the
 	// packet.
 	attach func(p *packets.Packet, body reflect.Value)
+	// bodyOf returns the packet's body struct of this kind; the zero Value
+	// when the packet has none.
+	bodyOf func(p *packets.Packet) reflect.Value
+}
+
+// bodyValue is the struct a body pointer points to, or the zero Value for
+// a nil pointer.
+func bodyValue[T any](body *T) reflect.Value {
+	if body == nil {
+		return reflect.Value{}
+	}
+	return reflect.ValueOf(body).Elem()
 }
 
 var packetKinds = map[packets.Kind]*packetKind{
@@ -161,6 +173,7 @@ var packetKinds = map[packets.Kind]*packetKind{
 		attach: func(p *packets.Packet, body reflect.Value) {
 			p.Dossier = body.Interface().(*packets.Dossier)
 		},
+		bodyOf: func(p *packets.Packet) reflect.Value { return bodyValue(p.Dossier) },
 	},
 	packets.KindProgress: {
 		kind: packets.KindProgress,
@@ -168,6 +181,15 @@ var packetKinds = map[packets.Kind]*packetKind{
 		attach: func(p *packets.Packet, body reflect.Value) {
 			p.Progress = body.Interface().(*packets.ProgressStep)
 		},
+		bodyOf: func(p *packets.Packet) reflect.Value { return bodyValue(p.Progress) },
+	},
+	packets.KindRating: {
+		kind: packets.KindRating,
+		body: describeStruct(string(packets.KindRating), reflect.TypeFor[packets.Rating]()),
+		attach: func(p *packets.Packet, body reflect.Value) {
+			p.Rating = body.Interface().(*packets.Rating)
+		},
+		bodyOf: func(p *packets.Packet) reflect.Value { return bodyValue(p.Rating) },
 	},
 }
 

@@ -191,6 +191,7 @@ func (c *compiler) compileStream(path, name string, sm StreamMapping) *streamPla
 	}
 	sp := &streamPlan{name: name, kind: kind, body: body}
 	c.compileCatalogDate(path, sm, kind, body, sp)
+	sp.identity = c.compileIdentity(path+".identity", sm.Identity, kind, body)
 	return sp
 }
 
@@ -437,6 +438,9 @@ var wireCodeLists = map[string]packets.CodeList{
 	"KenhThucHien":  packets.Channels(),
 	"LoaiDoiTuong":  packets.ApplicantTypes(),
 	"HinhThuc":      packets.DeliveryMethods(),
+	"MucDoHaiLong":  packets.SatisfactionLevels(),
+	"Diem":          packets.Scores(),
+	"KenhDanhGia":   packets.RatingChannels(),
 }
 
 func codeValues(l packets.CodeList) string {

@@ -28,9 +28,9 @@ func TestValidate(t *testing.T) {
 		{"Local timezone", Config{Timezone: "Local", Streams: hoSo(map[string]FieldMapping{"MaHoSo": {Column: "a"}}).Streams},
 			[]string{`mapping.timezone: "Local" depends on the machine's settings; name the legacy database's zone, e.g. Asia/Ho_Chi_Minh`}},
 		{"packet kind missing", Config{Streams: map[string]StreamMapping{"ho_so": {Fields: map[string]FieldMapping{"MaHoSo": {Column: "a"}}}}},
-			[]string{"mapping.streams.ho_so.packet: missing: say which packet the rows become (HoSo, TienDoXuLy)"}},
-		{"packet kind unknown", Config{Streams: map[string]StreamMapping{"x": {Packet: "DanhGia", Fields: map[string]FieldMapping{"MaHoSo": {Column: "a"}}}}},
-			[]string{`mapping.streams.x.packet: unknown packet kind "DanhGia" (known: HoSo, TienDoXuLy)`}},
+			[]string{"mapping.streams.ho_so.packet: missing: say which packet the rows become (DanhGia, HoSo, TienDoXuLy)"}},
+		{"packet kind unknown", Config{Streams: map[string]StreamMapping{"x": {Packet: "ThongKe", Fields: map[string]FieldMapping{"MaHoSo": {Column: "a"}}}}},
+			[]string{`mapping.streams.x.packet: unknown packet kind "ThongKe" (known: DanhGia, HoSo, TienDoXuLy)`}},
 		{"stream names differ in case", Config{Streams: map[string]StreamMapping{
 			"HO_SO": {Packet: "HoSo", Fields: map[string]FieldMapping{"MaHoSo": {Column: "a"}}},
 			"ho_so": {Packet: "HoSo", Fields: map[string]FieldMapping{"MaHoSo": {Column: "a"}}},

@@ -80,6 +80,26 @@ var (
 		{"0", "Trả trực tiếp", "handed over at the desk"},
 		{"1", "Trả qua bưu chính", "sent by post"},
 	}}
+	satisfactionCodes = CodeList{field: "MucDoHaiLong", codes: []Code{
+		{"1", "Rất hài lòng", "very satisfied"},
+		{"2", "Hài lòng", "satisfied"},
+		{"3", "Bình thường", "neither satisfied nor dissatisfied"},
+		{"4", "Không hài lòng", "dissatisfied"},
+		{"5", "Rất không hài lòng", "very dissatisfied"},
+	}}
+	// Each of the nine evaluation indicators of Circular 01/2018 scores 0
+	// to 2 points.
+	scoreCodes = CodeList{field: "Diem", codes: []Code{
+		{"0", "0 điểm", "no points"},
+		{"1", "1 điểm", "one point"},
+		{"2", "2 điểm", "two points, the indicator's maximum"},
+	}}
+	ratingChannelCodes = CodeList{field: "KenhDanhGia", codes: []Code{
+		{"1", "Ki-ốt tại bộ phận một cửa", "kiosk at the one-stop desk"},
+		{"2", "Ứng dụng di động", "mobile app"},
+		{"3", "Cổng dịch vụ công, trang web", "public-service portal or website"},
+		{"4", "Phiếu giấy, nhập lại sau", "paper form, typed in later"},
+	}}
 )
 
 // Statuses is TrangThaiHoSo 1–10; progress steps (TrangThai) use the same list.
@@ -108,3 +128,26 @@ func ValidApplicantType(code string) bool { return applicantTypeCodes.Valid(code
 
 // ValidDelivery reports whether code is a HinhThuc.
 func ValidDelivery(code string) bool { return deliveryCodes.Valid(code) }
+
+// SatisfactionLevels is MucDoHaiLong 1–5, from rất hài lòng to rất không
+// hài lòng.
+func SatisfactionLevels() CodeList { return satisfactionCodes }
+
+// Scores is Diem 0–2, the points of one evaluation indicator.
+func Scores() CodeList { return scoreCodes }
+
+// RatingChannels is KenhDanhGia 1–4 (where a rating was given).
+func RatingChannels() CodeList { return ratingChannelCodes }
+
+// ValidSatisfaction reports whether code is a MucDoHaiLong.
+func ValidSatisfaction(code string) bool { return satisfactionCodes.Valid(code) }
+
+// ValidScore reports whether code is a Diem.
+func ValidScore(code string) bool { return scoreCodes.Valid(code) }
+
+// ValidRatingChannel reports whether code is a KenhDanhGia.
+func ValidRatingChannel(code string) bool { return ratingChannelCodes.Valid(code) }
+
+// NeedsReason reports whether a MucDoHaiLong requires a reason (LyDo):
+// the citizen was dissatisfied ("4") or very dissatisfied ("5").
+func NeedsReason(level string) bool { return level == "4" || level == "5" }

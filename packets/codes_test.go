@@ -32,6 +32,17 @@ func TestCodeLookups(t *testing.T) {
 		{"0", ValidDelivery, "HinhThuc", true, "Trả trực tiếp", DeliveryMethods()},
 		{"1", ValidDelivery, "HinhThuc", true, "Trả qua bưu chính", DeliveryMethods()},
 		{"2", ValidDelivery, "HinhThuc", false, "", DeliveryMethods()},
+		{"1", ValidSatisfaction, "MucDoHaiLong", true, "Rất hài lòng", SatisfactionLevels()},
+		{"5", ValidSatisfaction, "MucDoHaiLong", true, "Rất không hài lòng", SatisfactionLevels()},
+		{"0", ValidSatisfaction, "MucDoHaiLong", false, "", SatisfactionLevels()},
+		{"6", ValidSatisfaction, "MucDoHaiLong", false, "", SatisfactionLevels()},
+		{"0", ValidScore, "Diem", true, "0 điểm", Scores()},
+		{"2", ValidScore, "Diem", true, "2 điểm", Scores()},
+		{"3", ValidScore, "Diem", false, "", Scores()},
+		{"1.5", ValidScore, "Diem", false, "", Scores()},
+		{"1", ValidRatingChannel, "KenhDanhGia", true, "Ki-ốt tại bộ phận một cửa", RatingChannels()},
+		{"4", ValidRatingChannel, "KenhDanhGia", true, "Phiếu giấy, nhập lại sau", RatingChannels()},
+		{"5", ValidRatingChannel, "KenhDanhGia", false, "", RatingChannels()},
 	}
 	for _, c := range cases {
 		if got := c.lookup(c.code); got != c.valid {
@@ -54,7 +65,10 @@ func TestCodeListsAreContiguous(t *testing.T) {
 	for _, c := range []struct {
 		list     CodeList
 		from, to int
-	}{{Statuses(), 1, 10}, {Channels(), 1, 3}, {ApplicantTypes(), 1, 4}, {DeliveryMethods(), 0, 1}} {
+	}{
+		{Statuses(), 1, 10}, {Channels(), 1, 3}, {ApplicantTypes(), 1, 4}, {DeliveryMethods(), 0, 1},
+		{SatisfactionLevels(), 1, 5}, {Scores(), 0, 2}, {RatingChannels(), 1, 4},
+	} {
 		codes := c.list.Codes()
 		if len(codes) != c.to-c.from+1 {
 			t.Errorf("%s has %d codes, want %d–%d", c.list.Field(), len(codes), c.from, c.to)
@@ -68,6 +82,21 @@ func TestCodeListsAreContiguous(t *testing.T) {
 		codes[0].Value = "changed"
 		if c.list.Codes()[0].Value == "changed" {
 			t.Errorf("%s.Codes() exposes the list itself", c.list.Field())
+		}
+	}
+}
+
+// A reason is owed exactly when the citizen was dissatisfied.
+func TestNeedsReason(t *testing.T) {
+	for _, c := range SatisfactionLevels().Codes() {
+		want := c.Value == "4" || c.Value == "5"
+		if got := NeedsReason(c.Value); got != want {
+			t.Errorf("NeedsReason(%q) = %v, want %v", c.Value, got, want)
+		}
+	}
+	for _, v := range []string{"", "0", "6", " 4", "04"} {
+		if NeedsReason(v) {
+			t.Errorf("NeedsReason(%q) = true for a value that is not a level", v)
 		}
 	}
 }

@@ -64,7 +64,7 @@ func markedBlocks(lines []string, kind string) map[string][]string {
 // file, so the page shows what the connector sends.
 func TestDocsExamples(t *testing.T) {
 	examples := markedBlocks(readDocs(t), "example")
-	for _, golden := range []string{"hoso.hcm-lgsp.xml", "tiendoxuly.hcm-lgsp.xml", "tiendoxuly.dvcqg.json"} {
+	for _, golden := range []string{"hoso.hcm-lgsp.xml", "tiendoxuly.hcm-lgsp.xml", "danhgia.hcm-lgsp.xml", "tiendoxuly.dvcqg.json"} {
 		block, ok := examples[golden]
 		if !ok {
 			t.Errorf("%s has no example marked %s", docsPath, golden)
@@ -112,7 +112,7 @@ func TestDocsWireExample(t *testing.T) {
 // Validate applies and the required flag Validate enforces.
 func TestDocsFieldTables(t *testing.T) {
 	tables := markedBlocks(readDocs(t), "fields")
-	descs := map[string]*structDesc{"ThongTinGoiTin": headerDesc, "HoSo": dossierDesc, "TienDoXuLy": progressDesc}
+	descs := map[string]*structDesc{"ThongTinGoiTin": headerDesc, "HoSo": dossierDesc, "TienDoXuLy": progressDesc, "DanhGia": ratingDesc}
 	var addItems func(d *structDesc)
 	addItems = func(d *structDesc) {
 		for _, f := range d.fields {
@@ -177,8 +177,12 @@ func TestDocsFieldTables(t *testing.T) {
 }
 
 // requiredness finds out from Validate whether a field is required: "yes",
-// "catalog" (only with RequireCatalogFields) or "".
+// "catalog" (only with RequireCatalogFields) or "". Rating fields have
+// conditional rules of their own: see ratingRequiredness.
 func requiredness(t *testing.T, table string, f fieldDesc) string {
+	if table == "DanhGia" {
+		return ratingRequiredness(f)
+	}
 	failsWhenEmpty := func(opts ValidateOptions) bool {
 		var p *Packet
 		var v reflect.Value
@@ -209,9 +213,48 @@ func requiredness(t *testing.T, table string, f fieldDesc) string {
 	return ""
 }
 
+// ratingRequiredness probes Validate with the two kinds of answer: a
+// satisfaction level owing a reason (exampleRatingPacket) and an indicator
+// score (exampleScorePacket). It returns "yes" (always required), "one of"
+// (MucDoHaiLong and Diem: exactly one), "if 4 or 5" (LyDo: with a
+// dissatisfied level), "with Diem" (MaTieuChi: an indicator for the
+// score) or "".
+func ratingRequiredness(f fieldDesc) string {
+	fails := func(p *Packet) bool {
+		_, err := Validate(p, ValidateOptions{})
+		return err != nil
+	}
+	field := func(p *Packet) reflect.Value { return reflect.ValueOf(p.Rating).Elem().Field(f.index) }
+	emptied := func(p *Packet) *Packet {
+		fv := field(p)
+		fv.Set(reflect.Zero(fv.Type()))
+		return p
+	}
+	satisfied := exampleRatingPacket()
+	satisfied.Rating.MucDoHaiLong = "2"
+	withScoreValue := exampleRatingPacket()
+	field(withScoreValue).Set(field(exampleScorePacket()))
+
+	level := fails(emptied(exampleRatingPacket()))
+	score := fails(emptied(exampleScorePacket()))
+	switch {
+	case level && score:
+		return "yes"
+	case level && fails(emptied(satisfied)):
+		return "one of"
+	case level:
+		return "if 4 or 5"
+	case score && fails(withScoreValue):
+		return "one of"
+	case score:
+		return "with Diem"
+	}
+	return ""
+}
+
 func TestDocsCodeTables(t *testing.T) {
 	doc := strings.Join(readDocs(t), "\n")
-	for _, list := range []CodeList{Statuses(), Channels(), ApplicantTypes(), DeliveryMethods()} {
+	for _, list := range []CodeList{Statuses(), Channels(), ApplicantTypes(), DeliveryMethods(), SatisfactionLevels(), Scores(), RatingChannels()} {
 		for _, c := range list.Codes() {
 			row := fmt.Sprintf("| `%s` | %s | %s |", c.Value, c.Name, c.English)
 			if !strings.Contains(doc, row) {

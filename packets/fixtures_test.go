@@ -220,3 +220,52 @@ func unsetFields(v reflect.Value, path string) []string {
 	}
 	return nil
 }
+
+// exampleRatingPacket is the example rating of docs/packets.md: at the
+// ward's kiosk, the applicant of the dossier above was dissatisfied with
+// how the reception desk treated them, and said why.
+func exampleRatingPacket() *Packet {
+	return &Packet{
+		Header: Header{
+			MaGoiTin:    "b7e3a9d2-4c61-4f0e-8a15-3d9c2e7f6a04",
+			LoaiGoiTin:  KindRating,
+			PhienBan:    SchemaVersion,
+			MaDonViGui:  "000.00.12.H29",
+			MaDonViNhan: "000.00.00.H29",
+			ThoiGianTao: vn(2025, 11, 4, 10, 15, 3),
+		},
+		Rating: &Rating{
+			MaPhieu:         "PDG-20251104-000731",
+			MaHoSo:          "000.00.12.H29-251103-0042",
+			MaDonVi:         "000.00.12.H29",
+			MaCanBo:         "CB.H29.12.0157",
+			MaTTHC:          "1.001193",
+			BuocXuLy:        "Tiếp nhận hồ sơ",
+			MaTieuChi:       "TC07",
+			MucDoHaiLong:    "4",
+			LyDo:            "Chờ hơn 40 phút mới được tiếp nhận & không được hướng dẫn rõ",
+			KenhDanhGia:     "1",
+			ThoiDiemDanhGia: At(vn(2025, 11, 4, 10, 12, 45)),
+		},
+	}
+}
+
+// exampleScorePacket is an answer with an indicator score instead of a
+// satisfaction level: two points for indicator TC07.
+func exampleScorePacket() *Packet {
+	p := exampleRatingPacket()
+	p.Header.MaGoiTin = "0c5d1f8e-93a2-4b67-b1d4-7e2a6c9f3b15"
+	p.Rating.MaPhieu = "PDG-20251104-000732"
+	p.Rating.MucDoHaiLong = ""
+	p.Rating.LyDo = ""
+	p.Rating.Diem = "2"
+	return p
+}
+
+// everyFieldRatingPacket sets both answers, which Validate refuses, so
+// round trips cover every field of the body.
+func everyFieldRatingPacket() *Packet {
+	p := exampleRatingPacket()
+	p.Rating.Diem = "1"
+	return p
+}

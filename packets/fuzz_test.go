@@ -47,6 +47,8 @@ func FuzzDecodeXML(f *testing.F) {
 	f.Add([]byte(`<GoiTin><ThongTinGoiTin/><NoiDung><HoSo><TaiLieuNop><TaiLieu/></TaiLieuNop></HoSo></NoiDung><ds:Signature xmlns:ds="x"/></GoiTin>`))
 	f.Add([]byte(`<GoiTin><ThongTinGoiTin><ThoiGianTao>00010101070000</ThoiGianTao></ThongTinGoiTin><NoiDung><HoSo/></NoiDung></GoiTin>`))
 	f.Add([]byte(`<!DOCTYPE GoiTin [<!ENTITY a "b">]><GoiTin/>`))
+	f.Add([]byte(`<GoiTin><ThongTinGoiTin><LoaiGoiTin>DanhGia</LoaiGoiTin></ThongTinGoiTin><NoiDung><DanhGia><LyDo>&#xD;&lt;</LyDo><Diem>0</Diem></DanhGia></NoiDung></GoiTin>`))
+	f.Add([]byte(`<GoiTin><ThongTinGoiTin/><NoiDung><DanhGia><ThoiDiemDanhGia>20250229000000</ThoiDiemDanhGia></DanhGia><HoSo/></NoiDung></GoiTin>`))
 	prof, err := ProfileByName(ProfileHCMLGSP)
 	if err != nil {
 		f.Fatal(err)

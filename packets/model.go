@@ -36,6 +36,7 @@ type Packet struct {
 	Header   Header
 	Dossier  *Dossier      // set when Header.LoaiGoiTin == KindDossier
 	Progress *ProgressStep // set when Header.LoaiGoiTin == KindProgress
+	Rating   *Rating       // set when Header.LoaiGoiTin == KindRating
 }
 
 // MaHoSo is the dossier code the packet is about, whatever its kind.
@@ -45,6 +46,8 @@ func (p *Packet) MaHoSo() string {
 		return p.Dossier.MaHoSo
 	case p.Progress != nil:
 		return p.Progress.MaHoSo
+	case p.Rating != nil:
+		return p.Rating.MaHoSo // "" for a rating not about a dossier
 	}
 	return ""
 }
@@ -174,4 +177,42 @@ type ProgressStep struct {
 	TrangThai              string
 	NgayBatDau             Time
 	NgayKetThucTheoQuyDinh Time
+}
+
+// Rating is one answer of a citizen-satisfaction survey (DanhGia): a form
+// filled at a kiosk, in the mobile app, on the portal, or on paper and
+// typed in later. One packet carries one answer to one question
+// (MaTieuChi), either a five-level satisfaction (MucDoHaiLong) or an
+// indicator score (Diem), never both.
+//
+// A rating carries no identity of the citizen beyond MaHoSo and no names:
+// the officer is the catalog code MaCanBo. LyDo is free text the citizen
+// typed and counts as personal data (never logged). The national portal
+// takes only a monthly summary of ratings (DongBoDanhGia), so single
+// ratings travel in the hcm-lgsp profile only.
+type Rating struct {
+	// MaPhieu is the survey system's own id of the form or answer: the
+	// rating's identity, the same when a kiosk re-sends it.
+	MaPhieu string
+	// MaHoSo is the dossier rated; "" for a question not about a dossier
+	// (a general kiosk question).
+	MaHoSo  string
+	MaDonVi string // agency identifier of the unit rated
+	MaCanBo string // officer code of the city's officials catalog
+	MaTTHC  string // national procedure code
+	// BuocXuLy is the processing step or department rated (code or name).
+	BuocXuLy string
+	// MaTieuChi is the question's code in the city's rating-criteria
+	// catalog; "" is the overall satisfaction question.
+	MaTieuChi string
+	// MucDoHaiLong is the five-level satisfaction, "1" rất hài lòng … "5"
+	// rất không hài lòng (Ratings()).
+	MucDoHaiLong string
+	// Diem is an evaluation-indicator score, "0", "1" or "2" (Scores()).
+	Diem string
+	// LyDo is the citizen's reason; required when MucDoHaiLong is 4 or 5.
+	LyDo string
+	// KenhDanhGia is where the rating was given (RatingChannels()).
+	KenhDanhGia     string
+	ThoiDiemDanhGia Time // when the citizen answered
 }

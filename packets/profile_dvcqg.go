@@ -42,6 +42,9 @@ func DVCQGService(k Kind) (string, bool) {
 // ([] when empty), and the int fields of DanhSachTepDinhKemKhac and
 // DanhSachHoSoBoSung as JSON numbers (SPEC-dvcqg.md §15).
 //
+// Single ratings (DanhGia) have no service: the portal takes only their
+// monthly summary, DongBoDanhGia, so encoding one is an error.
+//
 // Of the header only MaDonViGui (as madonvi) and LoaiGoiTin (as service)
 // travel. MaGoiTin cannot: the transport sends it as the Idempotency-Key
 // HTTP header, the same on every retry. isUpdating is always "False" here;
@@ -99,6 +102,9 @@ func encodeDVCQGItem(p *Packet) ([]byte, Kind, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	if _, ok := dvcqgServices[Kind(bodyName)]; !ok {
+		return nil, "", unsupportedDVCQG(p, Kind(bodyName))
+	}
 	var bad error
 	walkText(body, desc, "", func(path, _, value string) {
 		if !utf8.ValidString(value) && bad == nil {
@@ -114,6 +120,16 @@ func encodeDVCQGItem(p *Packet) ([]byte, Kind, error) {
 	var b bytes.Buffer
 	writeJSONItem(&b, body, desc)
 	return b.Bytes(), Kind(bodyName), nil
+}
+
+// unsupportedDVCQG explains why the national portal cannot take a body.
+func unsupportedDVCQG(p *Packet, k Kind) error {
+	if k == KindRating {
+		return fmt.Errorf("packet %q is a single rating (DanhGia), which the national portal does not take: "+
+			"it takes only the monthly summary of ratings (DongBoDanhGia). Send single ratings with the %s profile",
+			p.Header.MaGoiTin, ProfileHCMLGSP)
+	}
+	return fmt.Errorf("packet %q: the national portal has no service for %s packets", p.Header.MaGoiTin, k)
 }
 
 func writeJSONItem(b *bytes.Buffer, v reflect.Value, d *structDesc) {

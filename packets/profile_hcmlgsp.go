@@ -34,6 +34,9 @@ func init() { registerProfile(hcmLGSP{}) }
 //
 //	<?xml version="1.0" encoding="UTF-8"?><GoiTin><ThongTinGoiTin>…</ThongTinGoiTin><NoiDung><HoSo>…</HoSo></NoiDung></GoiTin>
 //
+// The body is HoSo, TienDoXuLy or DanhGia; all three are written the same
+// way, from the model's field order, and signed the same way.
+//
 // No namespaces, attributes, comments, CDATA or indentation; empty text and
 // empty lists are left out; ints are always written. The signing package
 // appends a Signature element as the last child of GoiTin; Decode skips it.
@@ -215,12 +218,12 @@ func decodeXML(b []byte) (*Packet, error) {
 		return nil, err
 	}
 	if len(bodies) != 1 {
-		return nil, fmt.Errorf("GoiTin/NoiDung has %d elements, want exactly one (HoSo or TienDoXuLy)", len(bodies))
+		return nil, fmt.Errorf("GoiTin/NoiDung has %d elements, want exactly one (%s)", len(bodies), bodyNames)
 	}
 	body := bodies[0]
 	v, desc, ok := newBody(p, Kind(body.Tag))
 	if !ok {
-		return nil, fmt.Errorf("GoiTin/NoiDung: unknown body <%s>; this version reads HoSo and TienDoXuLy", body.Tag)
+		return nil, fmt.Errorf("GoiTin/NoiDung: unknown body <%s>; this version reads %s", body.Tag, bodyNames)
 	}
 	if err := decodeXMLStruct(body, v, desc, "GoiTin/NoiDung/"+body.Tag); err != nil {
 		return nil, err

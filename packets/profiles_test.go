@@ -43,6 +43,8 @@ func TestFixturesSetEveryField(t *testing.T) {
 	requireEveryField(t, reflect.ValueOf(everyFieldDossierPacket().Dossier))
 	requireEveryField(t, reflect.ValueOf(exampleProgressPacket().Header))
 	requireEveryField(t, reflect.ValueOf(exampleProgressPacket().Progress))
+	requireEveryField(t, reflect.ValueOf(everyFieldRatingPacket().Header))
+	requireEveryField(t, reflect.ValueOf(everyFieldRatingPacket().Rating))
 }
 
 // jsonTravelling keeps the part of a packet the dvcqg profile carries.
@@ -56,9 +58,13 @@ func TestRoundTrip(t *testing.T) {
 	packets := map[string]*Packet{
 		"HoSo":       everyFieldDossierPacket(),
 		"TienDoXuLy": exampleProgressPacket(),
+		"DanhGia":    everyFieldRatingPacket(),
 	}
 	for _, profile := range []string{ProfileHCMLGSP, ProfileDVCQG} {
 		for kind, p := range packets {
+			if profile == ProfileDVCQG && kind == "DanhGia" {
+				continue // the portal takes no single ratings: TestDVCQGRefusesRatings
+			}
 			t.Run(profile+"/"+kind, func(t *testing.T) {
 				prof := mustProfile(t, profile)
 				b, err := prof.Encode(p)
@@ -148,6 +154,7 @@ func TestGolden(t *testing.T) {
 	}{
 		{"hoso.hcm-lgsp.xml", ProfileHCMLGSP, exampleDossierPacket()},
 		{"tiendoxuly.hcm-lgsp.xml", ProfileHCMLGSP, exampleProgressPacket()},
+		{"danhgia.hcm-lgsp.xml", ProfileHCMLGSP, exampleRatingPacket()},
 		{"hoso.dvcqg.json", ProfileDVCQG, exampleDossierPacket()},
 		{"tiendoxuly.dvcqg.json", ProfileDVCQG, exampleProgressPacket()},
 	}
@@ -292,7 +299,8 @@ func TestEncodeRefuses(t *testing.T) {
 		wantErr string
 	}{
 		{"no body", func(p *Packet) { p.Progress = nil }, "", "no body"},
-		{"two bodies", func(p *Packet) { p.Dossier = &Dossier{} }, "", "two bodies"},
+		{"two bodies", func(p *Packet) { p.Dossier = &Dossier{} }, "", "two bodies (HoSo and TienDoXuLy)"},
+		{"three bodies", func(p *Packet) { p.Dossier, p.Rating = &Dossier{}, &Rating{} }, "", "three bodies (HoSo and TienDoXuLy and DanhGia)"},
 		{"control character", func(p *Packet) { p.Progress.NoiDungXuLy = "a\x01b" }, ProfileHCMLGSP, "TienDoXuLy.NoiDungXuLy: control character U+0001"},
 		{"control character in header", func(p *Packet) { p.Header.MaDonViNhan = "\x1b" }, ProfileHCMLGSP, "ThongTinGoiTin.MaDonViNhan"},
 		{"invalid UTF-8", func(p *Packet) { p.Progress.NguoiXuLy = "L\xe9" }, "", "UTF-8"},
@@ -358,7 +366,8 @@ func TestDecodeXMLRejects(t *testing.T) {
 		{"wrong root", strings.ReplaceAll(doc, "GoiTin>", "Goi>"), "root element is <Goi>"},
 		{"two bodies", replace(`<NoiDung>`, `<NoiDung><HoSo></HoSo>`), "has 2 elements, want exactly one"},
 		{"empty NoiDung", strings.Replace(doc, doc[strings.Index(doc, "<NoiDung>"):strings.Index(doc, "</NoiDung>")], "<NoiDung>", 1), "has 0 elements, want exactly one"},
-		{"unknown body", strings.ReplaceAll(doc, "TienDoXuLy>", "DanhGia>"), "unknown body <DanhGia>"},
+		{"unknown body", strings.ReplaceAll(doc, "TienDoXuLy>", "ThongKe>"), "unknown body <ThongKe>; this version reads HoSo, TienDoXuLy or DanhGia"},
+		{"progress field in a rating", strings.ReplaceAll(doc, "TienDoXuLy>", "DanhGia>"), "GoiTin/NoiDung/DanhGia: unknown element <NguoiXuLy>"},
 		{"two signatures", replace(`</GoiTin>`, `<Signature></Signature><Signature></Signature></GoiTin>`), "more than one Signature"},
 		{"foreign encoding", replace(`encoding="UTF-8"`, `encoding="windows-1258"`), `encoding "windows-1258"`},
 		{"BOM", "\xef\xbb\xbf" + doc, "byte-order mark"},
@@ -512,5 +521,59 @@ func TestDecodeJSONAccepts(t *testing.T) {
 		if got.Dossier.DanhSachLePhi != nil {
 			t.Errorf("%s decoded as %#v, want nil", form, got.Dossier.DanhSachLePhi)
 		}
+	}
+}
+
+// The rating body travels like the others: compact, in model order, empty
+// fields left out, text escaped.
+func TestXMLRatingShape(t *testing.T) {
+	p := exampleScorePacket()
+	p.Rating.MaHoSo = "" // a general question, about no dossier
+	b, err := mustProfile(t, ProfileHCMLGSP).Encode(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `<?xml version="1.0" encoding="UTF-8"?><GoiTin><ThongTinGoiTin><MaGoiTin>0c5d1f8e-93a2-4b67-b1d4-7e2a6c9f3b15</MaGoiTin>` +
+		`<LoaiGoiTin>DanhGia</LoaiGoiTin><PhienBan>1.0</PhienBan><MaDonViGui>000.00.12.H29</MaDonViGui><MaDonViNhan>000.00.00.H29</MaDonViNhan>` +
+		`<ThoiGianTao>20251104101503</ThoiGianTao></ThongTinGoiTin><NoiDung><DanhGia><MaPhieu>PDG-20251104-000732</MaPhieu>` +
+		`<MaDonVi>000.00.12.H29</MaDonVi><MaCanBo>CB.H29.12.0157</MaCanBo><MaTTHC>1.001193</MaTTHC><BuocXuLy>Tiếp nhận hồ sơ</BuocXuLy>` +
+		`<MaTieuChi>TC07</MaTieuChi><Diem>2</Diem><KenhDanhGia>1</KenhDanhGia><ThoiDiemDanhGia>20251104101245</ThoiDiemDanhGia>` +
+		`</DanhGia></NoiDung></GoiTin>`
+	if string(b) != want {
+		t.Errorf("rating packet:\n got %s\nwant %s", b, want)
+	}
+	got, err := mustProfile(t, ProfileHCMLGSP).Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, p) {
+		t.Errorf("Decode(Encode(p)) = %+v, want %+v", got.Rating, p.Rating)
+	}
+	if got.MaHoSo() != "" || exampleRatingPacket().MaHoSo() != "000.00.12.H29-251103-0042" {
+		t.Errorf("MaHoSo() of ratings = %q and %q", got.MaHoSo(), exampleRatingPacket().MaHoSo())
+	}
+}
+
+// The national portal takes only the monthly summary of ratings, so the
+// dvcqg profile refuses a single rating and says what to do instead.
+func TestDVCQGRefusesRatings(t *testing.T) {
+	prof := mustProfile(t, ProfileDVCQG)
+	for _, p := range []*Packet{exampleRatingPacket(), exampleScorePacket()} {
+		b, err := prof.Encode(p)
+		if err == nil {
+			t.Fatalf("dvcqg Encode of a rating = %s, want an error", b)
+		}
+		for _, want := range []string{"dvcqg encode: ", p.Header.MaGoiTin, "single rating (DanhGia)", "DongBoDanhGia", "hcm-lgsp profile"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("dvcqg Encode error %q lacks %q", err, want)
+			}
+		}
+		if item, err := EncodeDVCQGItem(p); err == nil || !strings.Contains(err.Error(), "DongBoDanhGia") {
+			t.Errorf("EncodeDVCQGItem of a rating = %s, %v; want the same refusal", item, err)
+		}
+	}
+	// Nor does the portal's reader turn anything into a rating.
+	if p, err := prof.Decode([]byte(`{"madonvi":"000.00.12.H29","service":"DanhGia","data":[{"MaPhieu":"1"}]}`)); err == nil {
+		t.Errorf("dvcqg Decode made a packet of service DanhGia: %+v", p)
 	}
 }

@@ -3,6 +3,7 @@ package packets
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -57,6 +58,7 @@ var (
 	headerDesc   = describe(reflect.TypeFor[Header]())
 	dossierDesc  = describe(reflect.TypeFor[Dossier]())
 	progressDesc = describe(reflect.TypeFor[ProgressStep]())
+	ratingDesc   = describe(reflect.TypeFor[Rating]())
 )
 
 func describe(t reflect.Type) *structDesc {
@@ -90,17 +92,55 @@ func describe(t reflect.Type) *structDesc {
 	return d
 }
 
+// bodyKinds lists the bodies set in p, in model order.
+func bodyKinds(p *Packet) []Kind {
+	var out []Kind
+	if p.Dossier != nil {
+		out = append(out, KindDossier)
+	}
+	if p.Progress != nil {
+		out = append(out, KindProgress)
+	}
+	if p.Rating != nil {
+		out = append(out, KindRating)
+	}
+	return out
+}
+
+// bodyNames are the bodies a packet can carry, for messages.
+const bodyNames = "HoSo, TienDoXuLy or DanhGia"
+
+// tooManyBodies words a packet with more than one body for a message,
+// e.g. "two bodies (HoSo and TienDoXuLy)".
+func tooManyBodies(kinds []Kind) string {
+	names := make([]string, len(kinds))
+	for i, k := range kinds {
+		names[i] = string(k)
+	}
+	count := fmt.Sprint(len(kinds))
+	switch len(kinds) {
+	case 2:
+		count = "two"
+	case 3:
+		count = "three"
+	}
+	return fmt.Sprintf("%s bodies (%s)", count, strings.Join(names, " and "))
+}
+
 // bodyOf returns the single body of p with its wire element name.
 func bodyOf(p *Packet) (name string, v reflect.Value, d *structDesc, err error) {
+	kinds := bodyKinds(p)
 	switch {
-	case p.Dossier != nil && p.Progress != nil:
-		return "", reflect.Value{}, nil, fmt.Errorf("packet %q has two bodies (HoSo and TienDoXuLy); a packet carries exactly one", p.Header.MaGoiTin)
+	case len(kinds) > 1:
+		return "", reflect.Value{}, nil, fmt.Errorf("packet %q has %s; a packet carries exactly one", p.Header.MaGoiTin, tooManyBodies(kinds))
 	case p.Dossier != nil:
 		return string(KindDossier), reflect.ValueOf(p.Dossier).Elem(), dossierDesc, nil
 	case p.Progress != nil:
 		return string(KindProgress), reflect.ValueOf(p.Progress).Elem(), progressDesc, nil
+	case p.Rating != nil:
+		return string(KindRating), reflect.ValueOf(p.Rating).Elem(), ratingDesc, nil
 	}
-	return "", reflect.Value{}, nil, fmt.Errorf("packet %q has no body; set Dossier or Progress", p.Header.MaGoiTin)
+	return "", reflect.Value{}, nil, fmt.Errorf("packet %q has no body; set Dossier, Progress or Rating", p.Header.MaGoiTin)
 }
 
 // newBody allocates the body named by a wire element or service.
@@ -112,6 +152,9 @@ func newBody(p *Packet, kind Kind) (reflect.Value, *structDesc, bool) {
 	case KindProgress:
 		p.Progress = &ProgressStep{}
 		return reflect.ValueOf(p.Progress).Elem(), progressDesc, true
+	case KindRating:
+		p.Rating = &Rating{}
+		return reflect.ValueOf(p.Rating).Elem(), ratingDesc, true
 	}
 	return reflect.Value{}, nil, false
 }

@@ -73,6 +73,7 @@ var textLimits = map[string]int{
 	"ThongTinTiepNhan":     2000,
 	"DuongDanTaiTepTin":    2000,
 	"DuongDanTepTinKetQua": 2000,
+	"LyDo":                 2000,
 }
 
 const defaultTextLimit = 500
@@ -92,11 +93,16 @@ var shownFields = map[string]bool{
 	"TrangThaiBoSung": true, "GiayToId": true, "MaGiayToKetQua": true,
 	"LoaiDinhDanh": true, "MaCSDL": true,
 	"ChucDanh": true, "PhongBanXuLy": true, "TrangThai": true,
+	// A rating's codes. MaCanBo is an official's code in the city's
+	// catalog, which the operator must see to fix a catalog problem; the
+	// citizen's reason LyDo is free text and stays hidden.
+	"MaPhieu": true, "MaDonVi": true, "MaCanBo": true, "BuocXuLy": true, "MaTieuChi": true,
+	"MucDoHaiLong": true, "Diem": true, "KenhDanhGia": true,
 }
 
 func init() {
 	// Dates and counts never identify a person: show them all.
-	for _, d := range []*structDesc{headerDesc, dossierDesc, progressDesc} {
+	for _, d := range []*structDesc{headerDesc, dossierDesc, progressDesc, ratingDesc} {
 		markShown(d)
 	}
 }
@@ -150,6 +156,10 @@ func Validate(p *Packet, opts ValidateOptions) (warnings []Issue, err error) {
 	if p.Progress != nil {
 		v.texts(reflect.ValueOf(p.Progress).Elem(), progressDesc)
 		v.progress(p.Progress)
+	}
+	if p.Rating != nil {
+		v.texts(reflect.ValueOf(p.Rating).Elem(), ratingDesc)
+		v.rating(p.Rating)
 	}
 
 	var errs []Issue
@@ -242,20 +252,17 @@ func (v *validator) header(p *Packet) {
 	}
 	v.texts(reflect.ValueOf(h), headerDesc)
 
-	var body Kind
-	switch {
-	case p.Dossier != nil && p.Progress != nil:
-		v.fail("NoiDung", "", "two bodies (HoSo and TienDoXuLy); a packet carries exactly one")
+	kinds := bodyKinds(p)
+	switch len(kinds) {
+	case 0:
+		v.fail("NoiDung", "", "no body; a packet carries exactly one ("+bodyNames+")")
 		return
-	case p.Dossier != nil:
-		body = KindDossier
-	case p.Progress != nil:
-		body = KindProgress
+	case 1:
 	default:
-		v.fail("NoiDung", "", "no body; a packet carries exactly one (HoSo or TienDoXuLy)")
+		v.fail("NoiDung", "", tooManyBodies(kinds)+"; a packet carries exactly one")
 		return
 	}
-	if h.LoaiGoiTin != body {
+	if body := kinds[0]; h.LoaiGoiTin != body {
 		v.fail("LoaiGoiTin", string(h.LoaiGoiTin), fmt.Sprintf("does not match the body, which is %s", body))
 	}
 }
@@ -299,7 +306,7 @@ func walkTimes(val reflect.Value, d *structDesc, prefix string, fn func(path str
 
 func (v *validator) dossier(p *Packet, requireCatalog bool) {
 	d := p.Dossier
-	v.maHoSo(d.MaHoSo, func() (string, error) {
+	v.maHoSo(d.MaHoSo, "a dossier", func() (string, error) {
 		return SubstituteMaHoSo(d.MaHoSo, p.Header.MaDonViGui, d.NgayTiepNhan.Time)
 	})
 	v.required("MaTTHC", d.MaTTHC)
@@ -353,13 +360,18 @@ func (v *validator) notNegative(path string, n int) {
 	}
 }
 
-// maHoSo applies the MaHoSo policy. substitute computes the replacement
-// code; nil means the packet cannot carry one (a progress step has no
-// NgayTiepNhan to derive it from).
-func (v *validator) maHoSo(code string, substitute func() (string, error)) {
+// maHoSo applies the MaHoSo policy to a required code; see checkMaHoSo.
+func (v *validator) maHoSo(code, body string, substitute func() (string, error)) {
 	if !v.required("MaHoSo", code) {
 		return
 	}
+	v.checkMaHoSo(code, body, substitute)
+}
+
+// checkMaHoSo applies the MaHoSo policy. substitute computes the
+// replacement code; nil means the body (named for the message, e.g. "a
+// progress step") cannot derive one: it has no NgayTiepNhan.
+func (v *validator) checkMaHoSo(code, body string, substitute func() (string, error)) {
 	problem := maHoSoProblem(code)
 	if problem == "" {
 		return
@@ -369,7 +381,7 @@ func (v *validator) maHoSo(code string, substitute func() (string, error)) {
 		v.fail("MaHoSo", code, problem+" (MaHoSo policy reject)")
 	case PolicySubstitute:
 		if substitute == nil {
-			v.fail("MaHoSo", code, problem+"; MaHoSo policy substitute cannot derive a code for a progress step: "+
+			v.fail("MaHoSo", code, problem+"; MaHoSo policy substitute cannot derive a code for "+body+": "+
 				"set it to the dossier's substitute (SubstituteMaHoSo with the dossier's NgayTiepNhan)")
 			return
 		}
@@ -386,10 +398,44 @@ func (v *validator) maHoSo(code string, substitute func() (string, error)) {
 }
 
 func (v *validator) progress(s *ProgressStep) {
-	v.maHoSo(s.MaHoSo, nil)
+	v.maHoSo(s.MaHoSo, "a progress step", nil)
 	v.required("NguoiXuLy", s.NguoiXuLy)
 	if s.ThoiDiemXuLy.IsZero() {
 		v.fail("ThoiDiemXuLy", "", "required: the time of the processing step")
 	}
 	v.code("TrangThai", s.TrangThai, statusCodes, true)
+}
+
+// rating checks a DanhGia body: its identity, the unit rated, exactly one
+// answer (a satisfaction level or an indicator score), the reason a
+// dissatisfied citizen must give, and the time of the answer.
+func (v *validator) rating(r *Rating) {
+	v.required("MaPhieu", r.MaPhieu)
+	if r.MaHoSo != "" { // a general question is about no dossier
+		v.checkMaHoSo(r.MaHoSo, "a rating", nil)
+	}
+	if v.required("MaDonVi", r.MaDonVi) && CheckAgencyID(r.MaDonVi) != nil {
+		v.fail("MaDonVi", r.MaDonVi, "not an agency identifier of the QCVN 102:2016 shape ddd.dd.dd.Xdd (e.g. 000.00.12.H29)")
+	}
+	switch {
+	case r.MucDoHaiLong == "" && r.Diem == "":
+		v.fail("MucDoHaiLong", "", "required: a rating carries exactly one of MucDoHaiLong (satisfaction "+
+			satisfactionCodes.values()+") and Diem (indicator score "+scoreCodes.values()+")")
+	case r.MucDoHaiLong != "" && r.Diem != "":
+		v.fail("Diem", r.Diem, "a rating carries exactly one of MucDoHaiLong and Diem; this one has MucDoHaiLong "+
+			r.MucDoHaiLong+" too: send the answers as two ratings")
+	}
+	v.code("MucDoHaiLong", r.MucDoHaiLong, satisfactionCodes, false)
+	v.code("Diem", r.Diem, scoreCodes, false)
+	if r.Diem != "" && r.MaTieuChi == "" {
+		v.fail("MaTieuChi", "", "required with Diem: the evaluation indicator the score is for (\"\" is the overall satisfaction question, which takes MucDoHaiLong)")
+	}
+	if NeedsReason(r.MucDoHaiLong) && strings.TrimSpace(r.LyDo) == "" {
+		name, _ := satisfactionCodes.Name(r.MucDoHaiLong)
+		v.fail("LyDo", r.LyDo, "required when MucDoHaiLong is "+r.MucDoHaiLong+" ("+name+"): the citizen's reason")
+	}
+	v.code("KenhDanhGia", r.KenhDanhGia, ratingChannelCodes, false)
+	if r.ThoiDiemDanhGia.IsZero() {
+		v.fail("ThoiDiemDanhGia", "", "required: the time the citizen answered")
+	}
 }

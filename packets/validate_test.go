@@ -40,6 +40,7 @@ func validateIssues(t *testing.T, p *Packet, opts ValidateOptions) (warnings, er
 func TestValidateExamplesAreValid(t *testing.T) {
 	for name, p := range map[string]*Packet{
 		"HoSo": everyFieldDossierPacket(), "TienDoXuLy": exampleProgressPacket(),
+		"DanhGia": exampleRatingPacket(), "DanhGia/Diem": exampleScorePacket(),
 	} {
 		warnings, errs := validateIssues(t, p, ValidateOptions{RequireCatalogFields: true})
 		if len(warnings)+len(errs) != 0 {
@@ -292,5 +293,120 @@ func TestValidateBadInput(t *testing.T) {
 	var ve *ValidationError
 	if err == nil || errors.As(err, &ve) || !strings.Contains(err.Error(), `unknown MaHoSo policy "lenient"`) {
 		t.Errorf("Validate with a bad policy = %v, want an options error", err)
+	}
+}
+
+// TestValidateRating: each case breaks one rule of the DanhGia body (or
+// shows one that holds); every issue must be on the expected field.
+func TestValidateRating(t *testing.T) {
+	long := func(n int) string { return strings.Repeat("ạ", n) }
+	cases := []struct {
+		name   string
+		score  bool // start from the indicator-score example
+		opts   ValidateOptions
+		change func(r *Rating)
+		want   *issueKey // nil: valid, no issues
+		reason string
+	}{
+		{"MaPhieu missing", false, ValidateOptions{}, func(r *Rating) { r.MaPhieu = "" }, &issueKey{"MaPhieu", false}, "required"},
+		{"MaPhieu too long", false, ValidateOptions{}, func(r *Rating) { r.MaPhieu = long(501) }, &issueKey{"MaPhieu", false}, "at most 500"},
+		{"general question without dossier", false, ValidateOptions{MaHoSoPolicy: PolicyReject}, func(r *Rating) { r.MaHoSo = "" }, nil, ""},
+		{"MaHoSo non-conforming, warn", false, ValidateOptions{}, func(r *Rating) { r.MaHoSo = "H56.14-250225-0001" }, &issueKey{"MaHoSo", true}, "sent unchanged"},
+		{"MaHoSo non-conforming, reject", false, ValidateOptions{MaHoSoPolicy: PolicyReject}, func(r *Rating) { r.MaHoSo = "H56.14-250225-0001" }, &issueKey{"MaHoSo", false}, "policy reject"},
+		{"MaHoSo non-conforming, substitute", false, ValidateOptions{MaHoSoPolicy: PolicySubstitute}, func(r *Rating) { r.MaHoSo = "H56.14-250225-0001" }, &issueKey{"MaHoSo", false}, "cannot derive a code for a rating"},
+		{"MaDonVi missing", false, ValidateOptions{}, func(r *Rating) { r.MaDonVi = "" }, &issueKey{"MaDonVi", false}, "required"},
+		{"MaDonVi not an agency identifier", false, ValidateOptions{}, func(r *Rating) { r.MaDonVi = "UBND-P-SAIGON" }, &issueKey{"MaDonVi", false}, "QCVN 102"},
+		{"no answer", false, ValidateOptions{}, func(r *Rating) { r.MucDoHaiLong, r.LyDo = "", "" }, &issueKey{"MucDoHaiLong", false}, "exactly one of MucDoHaiLong (satisfaction 1, 2, 3, 4, 5) and Diem (indicator score 0, 1, 2)"},
+		{"two answers", false, ValidateOptions{}, func(r *Rating) { r.Diem = "2" }, &issueKey{"Diem", false}, "send the answers as two ratings"},
+		{"level unknown", false, ValidateOptions{}, func(r *Rating) { r.MucDoHaiLong = "6" }, &issueKey{"MucDoHaiLong", false}, "not a MucDoHaiLong code; use one of 1, 2, 3, 4, 5"},
+		{"level as a word", false, ValidateOptions{}, func(r *Rating) { r.MucDoHaiLong = "Hài lòng" }, &issueKey{"MucDoHaiLong", false}, "not a MucDoHaiLong code"},
+		{"score unknown", true, ValidateOptions{}, func(r *Rating) { r.Diem = "3" }, &issueKey{"Diem", false}, "not a Diem code; use one of 0, 1, 2"},
+		{"score zero is an answer", true, ValidateOptions{}, func(r *Rating) { r.Diem = "0" }, nil, ""},
+		{"score without indicator", true, ValidateOptions{}, func(r *Rating) { r.MaTieuChi = "" }, &issueKey{"MaTieuChi", false}, "required with Diem"},
+		{"overall question", false, ValidateOptions{}, func(r *Rating) { r.MaTieuChi = "" }, nil, ""},
+		{"level 5 without reason", false, ValidateOptions{}, func(r *Rating) { r.MucDoHaiLong, r.LyDo = "5", "" }, &issueKey{"LyDo", false}, "required when MucDoHaiLong is 5 (Rất không hài lòng)"},
+		{"level 4 with blank reason", false, ValidateOptions{}, func(r *Rating) { r.LyDo = " \t" }, &issueKey{"LyDo", false}, "required when MucDoHaiLong is 4 (Không hài lòng)"},
+		{"level 3 without reason", false, ValidateOptions{}, func(r *Rating) { r.MucDoHaiLong, r.LyDo = "3", "" }, nil, ""},
+		{"level 1 with a remark", false, ValidateOptions{}, func(r *Rating) { r.MucDoHaiLong = "1" }, nil, ""},
+		{"reason too long", false, ValidateOptions{}, func(r *Rating) { r.LyDo = long(2001) }, &issueKey{"LyDo", false}, "2001 characters, at most 2000"},
+		{"reason at the limit", false, ValidateOptions{}, func(r *Rating) { r.LyDo = long(2000) }, nil, ""},
+		{"reason with control character", false, ValidateOptions{}, func(r *Rating) { r.LyDo = "chờ\x00lâu" }, &issueKey{"LyDo", false}, "control character U+0000"},
+		{"channel unknown", false, ValidateOptions{}, func(r *Rating) { r.KenhDanhGia = "5" }, &issueKey{"KenhDanhGia", false}, "not a KenhDanhGia code; use one of 1, 2, 3, 4"},
+		{"channel absent", false, ValidateOptions{}, func(r *Rating) { r.KenhDanhGia = "" }, nil, ""},
+		{"time missing", false, ValidateOptions{}, func(r *Rating) { r.ThoiDiemDanhGia = Time{} }, &issueKey{"ThoiDiemDanhGia", false}, "required"},
+		{"time out of range", false, ValidateOptions{}, func(r *Rating) { r.ThoiDiemDanhGia = At(vn(10000, 1, 1, 0, 0, 0)) }, &issueKey{"ThoiDiemDanhGia", false}, "year 10000"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := exampleRatingPacket()
+			if c.score {
+				p = exampleScorePacket()
+			}
+			c.change(p.Rating)
+			warnings, errs := validateIssues(t, p, c.opts)
+			all := append(append([]Issue(nil), warnings...), errs...)
+			if c.want == nil {
+				if len(all) != 0 {
+					t.Fatalf("issues %+v, want none", all)
+				}
+				return
+			}
+			found := false
+			for _, got := range all {
+				if got.Field != c.want.field {
+					t.Errorf("unexpected issue %+v; want issues on %s only", got, c.want.field)
+				}
+				if (issueKey{got.Field, got.Warning}) == *c.want && strings.Contains(got.Reason, c.reason) {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("issues = %+v, want field %q warning=%v reason containing %q", all, c.want.field, c.want.warning, c.reason)
+			}
+		})
+	}
+}
+
+func TestValidateRatingBodyMismatch(t *testing.T) {
+	p := exampleRatingPacket()
+	p.Header.LoaiGoiTin = KindDossier
+	_, errs := validateIssues(t, p, ValidateOptions{})
+	if len(errs) != 1 || errs[0].Field != "LoaiGoiTin" || !strings.Contains(errs[0].Reason, "which is DanhGia") {
+		t.Errorf("errors = %v, want one on LoaiGoiTin naming the DanhGia body", errs)
+	}
+	p = exampleRatingPacket()
+	p.Progress = exampleProgressPacket().Progress
+	_, errs = validateIssues(t, p, ValidateOptions{})
+	if len(errs) == 0 || errs[0].Field != "NoiDung" || !strings.Contains(errs[0].Reason, "two bodies (TienDoXuLy and DanhGia)") {
+		t.Errorf("errors = %v, want NoiDung: two bodies", errs)
+	}
+}
+
+// The citizen's reason is free text: an issue about it never shows it;
+// the rating's codes stay readable.
+func TestValidateHidesRatingReason(t *testing.T) {
+	p := exampleRatingPacket()
+	p.Rating.LyDo = "Cán bộ Nguyễn Văn A đòi thêm tiền\x01"
+	p.Rating.MaCanBo = "CB.H29.12.0157\x02"
+	_, err := Validate(p, ValidateOptions{})
+	if err == nil {
+		t.Fatal("Validate accepted control characters")
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "Nguyễn") || strings.Contains(msg, "tiền") {
+		t.Errorf("error message reveals the reason: %s", msg)
+	}
+	for _, want := range []string{`LyDo "[hidden, 34 characters]"`, `MaCanBo "CB.H29.12.0157\x02"`} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error message lacks %s: %s", want, msg)
+		}
+	}
+	for field, personal := range map[string]bool{
+		"LyDo": true, "MaPhieu": false, "MaHoSo": false, "MaDonVi": false, "MaCanBo": false, "MaTTHC": false,
+		"BuocXuLy": false, "MaTieuChi": false, "MucDoHaiLong": false, "Diem": false, "KenhDanhGia": false, "ThoiDiemDanhGia": false,
+	} {
+		if got := PersonalField(field); got != personal {
+			t.Errorf("PersonalField(%s) = %v, want %v", field, got, personal)
+		}
 	}
 }

@@ -188,7 +188,7 @@ func (a *Accumulator) Add(d *packets.Dossier) Placement {
 	if due.IsZero() {
 		a.noDueDate++
 	}
-	dl := a.deadline(due)
+	dl := a.opt.deadline(due)
 	if dl.moved {
 		a.deadlineMoved++
 	}
@@ -234,19 +234,19 @@ func (d deadline) meets(t time.Time) bool {
 // instant it is the due instant itself (inclusive). On the working-days
 // basis a due day that is a weekend day or holiday moves to the end of
 // the next working day.
-func (a *Accumulator) deadline(due time.Time) deadline {
+func (r *resolved) deadline(due time.Time) deadline {
 	if due.IsZero() {
 		return deadline{none: true}
 	}
-	loc := a.opt.Location
+	loc := r.Location
 	day := DateOf(due.In(loc))
 	moved := false
-	if a.opt.Basis == BasisWorkingDays {
-		for !a.opt.working(day) {
+	if r.Basis == BasisWorkingDays {
+		for !r.working(day) {
 			day, moved = day.next(), true
 		}
 	}
-	if a.opt.Compare == CompareDay || moved {
+	if r.Compare == CompareDay || moved {
 		return deadline{limit: day.next().start(loc), moved: moved}
 	}
 	return deadline{limit: due, inclusive: true}

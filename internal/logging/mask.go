@@ -23,6 +23,7 @@ const Redacted = "[REDACTED]"
 var defaultPersonalKeys = []string{
 	"ChuHoSo", "SoGiayToChuHoSo", "SoDienThoai", "Email", "Fax",
 	"SoDinhDanh", "MaDoiTuong", "NguoiXuLy", "DinhDanhCHS",
+	"LyDo", "ly_do", // a rating's reason: the citizen's own words
 	"ho_ten", "ho_va_ten", "name", "full_name", "ten_nguoi_nop",
 	"nguoi_nop", "nguoi_nhan", "can_bo", "so_giay_to", "cmnd", "cccd",
 	"so_cmnd", "so_cccd", "dien_thoai", "sdt", "phone", "mobile",

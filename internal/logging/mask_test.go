@@ -63,6 +63,7 @@ func TestMaskValueByKey(t *testing.T) {
 		{"chu_ho_so", "Trần Thị Bích Ngọc", "Tr*** Th*** B*** Ng***"},
 		{"ho_ten_nguoi_nop", "Phạm Quang Huy", "Ph*** Qu*** H***"},
 		{"NguoiXuLy", "Lê Gia Khánh", "L*** Gi*** Kh***"},
+		{"LyDo", "Chờ lâu", "Ch*** l***"},
 		{"name", "Đỗ Minh", "Đ*** M***"},
 		{"SoDienThoai", "0987654378", "09******78"},
 		{"so_dien_thoai", 987654378, "98*****78"},

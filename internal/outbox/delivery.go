@@ -208,9 +208,12 @@ const (
 // when set), marks it delivered. Otherwise the attempt is recorded as
 // superseded and the error wraps ErrNotInFlight.
 func (s *Store) MarkDelivered(ctx context.Context, id string, a Attempt) error {
-	return s.mark(ctx, id, a, OutcomeDelivered, markDeliveredSQL, func(now time.Time, a Attempt) []any {
-		return []any{ms(now), truncateUTF8(a.Error, maxErrorBytes), a.HTTPStatus}
-	})
+	return s.mark(ctx, id, a, OutcomeDelivered, markDeliveredSQL, deliveredArgs)
+}
+
+// deliveredArgs are markDeliveredSQL's leading arguments.
+func deliveredArgs(now time.Time, a Attempt) []any {
+	return []any{ms(now), truncateUTF8(a.Error, maxErrorBytes), a.HTTPStatus}
 }
 
 // MarkRetry records a and, if the packet is still in flight, puts it back to
@@ -248,62 +251,130 @@ func (s *Store) MarkDead(ctx context.Context, id string, reason string, a Attemp
 // to a.Owner when that is set), by update with the leading arguments args
 // returns.
 func (s *Store) mark(ctx context.Context, id string, a Attempt, outcome, update string, args func(now time.Time, a Attempt) []any) error {
+	m, err := newMarking(id, a, outcome, s.now())
+	if err != nil {
+		return err
+	}
+	err = s.writeTx(ctx, func(tx *sql.Tx) error { return s.markInTx(ctx, tx, m, update, args) })
+	return s.markResult(m, err)
+}
+
+// marking is one outcome to record, and what recording it found.
+type marking struct {
+	id         string
+	a          Attempt
+	now        time.Time
+	state      string // the packet's state before the mark
+	holder     string // its lease owner before the mark
+	superseded bool
+}
+
+func newMarking(id string, a Attempt, outcome string, now time.Time) (*marking, error) {
 	switch {
 	case a.Outcome == "":
 		a.Outcome = outcome
 	case a.Outcome == outcome, outcome == OutcomeRetry && a.Outcome == OutcomeThrottled:
 	default:
-		return fmt.Errorf("outbox: packet %q: outcome %q does not fit a %s mark", id, a.Outcome, outcome)
+		return nil, fmt.Errorf("outbox: packet %q: outcome %q does not fit a %s mark", id, a.Outcome, outcome)
 	}
-	now := s.now()
 	if a.At.IsZero() {
 		a.At = now
 	}
-	var (
-		state      string
-		holder     string
-		superseded bool
-	)
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		var endpoint string
-		err := s.stmt(ctx, tx, markSelectSQL).QueryRowContext(ctx, id).Scan(&state, &holder, &endpoint)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		if a.Endpoint == "" {
-			a.Endpoint = endpoint
-		}
-		applies := State(state) == StateInFlight && (a.Owner == "" || a.Owner == holder)
-		superseded = !applies
-		if _, err := s.stmt(ctx, tx, insertAttemptSQL).ExecContext(ctx,
-			id, ms(a.At), a.Endpoint, a.HTTPStatus, a.Latency.Milliseconds(),
-			truncateUTF8(a.Excerpt, MaxExcerptBytes), truncateUTF8(a.Error, maxErrorBytes),
-			a.Outcome, a.Owner, !applies); err != nil {
-			return fmt.Errorf("record attempt: %w", err)
-		}
-		if !applies {
-			_, err := s.stmt(ctx, tx, markSupersededSQL).ExecContext(ctx, id)
-			return err
-		}
-		_, err = s.stmt(ctx, tx, update).ExecContext(ctx, append(args(now, a), ms(now), id)...)
+	return &marking{id: id, a: a, now: now}, nil
+}
+
+// markInTx writes m's attempt row and, when it applies, the transition.
+// ErrNotFound is returned for an unknown packet; a superseded outcome is
+// not an error here (markResult turns it into one).
+func (s *Store) markInTx(ctx context.Context, tx *sql.Tx, m *marking, update string, args func(now time.Time, a Attempt) []any) error {
+	var endpoint string
+	err := s.stmt(ctx, tx, markSelectSQL).QueryRowContext(ctx, m.id).Scan(&m.state, &m.holder, &endpoint)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
 		return err
-	})
+	}
+	a := &m.a
+	if a.Endpoint == "" {
+		a.Endpoint = endpoint
+	}
+	applies := State(m.state) == StateInFlight && (a.Owner == "" || a.Owner == m.holder)
+	m.superseded = !applies
+	if _, err := s.stmt(ctx, tx, insertAttemptSQL).ExecContext(ctx,
+		m.id, ms(a.At), a.Endpoint, a.HTTPStatus, a.Latency.Milliseconds(),
+		truncateUTF8(a.Excerpt, MaxExcerptBytes), truncateUTF8(a.Error, maxErrorBytes),
+		a.Outcome, a.Owner, !applies); err != nil {
+		return fmt.Errorf("record attempt: %w", err)
+	}
+	if !applies {
+		_, err := s.stmt(ctx, tx, markSupersededSQL).ExecContext(ctx, m.id)
+		return err
+	}
+	_, err = s.stmt(ctx, tx, update).ExecContext(ctx, append(args(m.now, *a), ms(m.now), m.id)...)
+	return err
+}
+
+// markResult is the error a Mark method returns for m after its
+// transaction ended with err.
+func (s *Store) markResult(m *marking, err error) error {
+	a := m.a
 	switch {
 	case errors.Is(err, ErrNotFound):
-		return fmt.Errorf("outbox: mark packet %q %s: %w", id, a.Outcome, ErrNotFound)
+		return fmt.Errorf("outbox: mark packet %q %s: %w", m.id, a.Outcome, ErrNotFound)
 	case err != nil:
-		return fmt.Errorf("outbox: mark packet %q %s: %w", id, a.Outcome, err)
-	case superseded && State(state) == StateInFlight:
-		s.log.Warn("late attempt outcome ignored: lease taken over by another worker", "packet", id, "owner", a.Owner, "holder", holder)
-		return fmt.Errorf("outbox: packet %q: outcome %q from %q not applied, the packet is leased to %q: %w", id, a.Outcome, a.Owner, holder, ErrNotInFlight)
-	case superseded:
-		s.log.Warn("late attempt outcome ignored: packet no longer in flight", "packet", id, "state", state, "owner", a.Owner)
-		return fmt.Errorf("outbox: packet %q: outcome %q not applied, the packet is %s, not in_flight: %w", id, a.Outcome, state, ErrNotInFlight)
+		return fmt.Errorf("outbox: mark packet %q %s: %w", m.id, a.Outcome, err)
+	case m.superseded && State(m.state) == StateInFlight:
+		s.log.Warn("late attempt outcome ignored: lease taken over by another worker", "packet", m.id, "owner", a.Owner, "holder", m.holder)
+		return fmt.Errorf("outbox: packet %q: outcome %q from %q not applied, the packet is leased to %q: %w", m.id, a.Outcome, a.Owner, m.holder, ErrNotInFlight)
+	case m.superseded:
+		s.log.Warn("late attempt outcome ignored: packet no longer in flight", "packet", m.id, "state", m.state, "owner", a.Owner)
+		return fmt.Errorf("outbox: packet %q: outcome %q not applied, the packet is %s, not in_flight: %w", m.id, a.Outcome, m.state, ErrNotInFlight)
 	}
 	return nil
+}
+
+// Delivery is one acknowledged packet for MarkDeliveredAll.
+type Delivery struct {
+	ID      string
+	Attempt Attempt
+}
+
+// MarkDeliveredAll is MarkDelivered for many packets in one transaction:
+// under load the delivery workers' acknowledgements are written together,
+// one WAL commit for the group instead of one per packet. The result has
+// one error per delivery, in order, each as MarkDelivered would return it;
+// an unknown packet fails alone, a storage error fails them all.
+func (s *Store) MarkDeliveredAll(ctx context.Context, ds []Delivery) []error {
+	errs := make([]error, len(ds))
+	if len(ds) == 0 {
+		return errs
+	}
+	now := s.now()
+	marks := make([]*marking, len(ds))
+	for i, d := range ds {
+		marks[i], errs[i] = newMarking(d.ID, d.Attempt, OutcomeDelivered, now)
+	}
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		for i, m := range marks {
+			if m == nil {
+				continue
+			}
+			if err := s.markInTx(ctx, tx, m, markDeliveredSQL, deliveredArgs); errors.Is(err, ErrNotFound) {
+				errs[i] = s.markResult(m, err)
+				marks[i] = nil
+			} else if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for i, m := range marks {
+		if m != nil {
+			errs[i] = s.markResult(m, err)
+		}
+	}
+	return errs
 }
 
 // Requeue moves the given dead packets back to pending, due now, and writes an

@@ -38,7 +38,11 @@ func TestMarkTransitions(t *testing.T) {
 	next := t0.Add(5 * time.Minute)
 	marks := map[string]func(s *Store, id string, a Attempt) error{
 		"delivered": func(s *Store, id string, a Attempt) error { return s.MarkDelivered(context.Background(), id, a) },
-		"retry":     func(s *Store, id string, a Attempt) error { return s.MarkRetry(context.Background(), id, next, a) },
+		// The group form must behave as MarkDelivered for each member.
+		"delivered-all": func(s *Store, id string, a Attempt) error {
+			return s.MarkDeliveredAll(context.Background(), []Delivery{{ID: id, Attempt: a}})[0]
+		},
+		"retry": func(s *Store, id string, a Attempt) error { return s.MarkRetry(context.Background(), id, next, a) },
 		"throttled": func(s *Store, id string, a Attempt) error {
 			a.Outcome = OutcomeThrottled
 			return s.MarkRetry(context.Background(), id, next, a)
@@ -55,6 +59,10 @@ func TestMarkTransitions(t *testing.T) {
 		refused bool
 	}{
 		{StateInFlight, "", "delivered", StateDelivered, false},
+		{StateInFlight, "w1", "delivered-all", StateDelivered, false},
+		{StateInFlight, "w2", "delivered-all", StateInFlight, true},
+		{StatePending, "", "delivered-all", StatePending, true},
+		{StateDelivered, "", "delivered-all", StateDelivered, true},
 		{StateInFlight, "", "retry", StatePending, false},
 		{StateInFlight, "", "throttled", StatePending, false},
 		{StateInFlight, "", "dead", StateDead, false},
@@ -104,8 +112,11 @@ func TestMarkTransitions(t *testing.T) {
 			}
 			last := log[len(log)-1]
 			wantOutcome := tc.mark
-			if tc.mark == "retry" {
+			switch tc.mark {
+			case "retry":
 				wantOutcome = OutcomeRetry
+			case "delivered-all":
+				wantOutcome = OutcomeDelivered
 			}
 			if len(log) != got.Attempts || last.Superseded != tc.refused || last.Outcome != wantOutcome ||
 				last.HTTPStatus != 503 || last.Latency != 1500*time.Millisecond || !last.At.Equal(c.Now()) ||
@@ -137,6 +148,49 @@ func TestMarkTransitions(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestMarkDeliveredAllMixedGroup writes one group whose members end
+// differently: each gets MarkDelivered's own answer and the others are not
+// held back by it.
+func TestMarkDeliveredAllMixedGroup(t *testing.T) {
+	c := newClock()
+	s := openStore(t, dbPath(t), c)
+	mustCommit(t, s, "", packets(1, 5), nil)
+	leased := mustLease(t, s, "w1", 3, time.Minute) // packets 1, 2, 3; 4 stays pending
+	if len(leased) != 3 {
+		t.Fatalf("leased %v, want 3 packets", ids(leased))
+	}
+	c.Advance(time.Second)
+	errs := s.MarkDeliveredAll(context.Background(), []Delivery{
+		{ID: packetID(1), Attempt: Attempt{HTTPStatus: 200, Owner: "w1"}},
+		{ID: packetID(99), Attempt: Attempt{HTTPStatus: 200}},               // unknown
+		{ID: packetID(2), Attempt: Attempt{HTTPStatus: 200, Owner: "w9"}},   // not the lease holder
+		{ID: packetID(4), Attempt: Attempt{HTTPStatus: 200}},                // not in flight
+		{ID: packetID(3), Attempt: Attempt{HTTPStatus: 202, Excerpt: "ok"}}, // no owner: applies
+	})
+	wantErr := []error{nil, ErrNotFound, ErrNotInFlight, ErrNotInFlight, nil}
+	for i, want := range wantErr {
+		if (want == nil) != (errs[i] == nil) || (want != nil && !errors.Is(errs[i], want)) {
+			t.Errorf("member %d: err = %v, want %v", i, errs[i], want)
+		}
+	}
+	wantState := map[int]State{1: StateDelivered, 2: StateInFlight, 3: StateDelivered, 4: StatePending}
+	for i, want := range wantState {
+		got := mustGet(t, s, packetID(i))
+		if got.State != want {
+			t.Errorf("packet %d: state %s, want %s", i, got.State, want)
+		}
+		if want == StateDelivered && (!got.DeliveredAt.Equal(c.Now()) || got.Attempts != 1) {
+			t.Errorf("packet %d: delivered at %v with %d attempts, want %v and 1", i, got.DeliveredAt, got.Attempts, c.Now())
+		}
+	}
+	if got := mustGet(t, s, packetID(3)); got.LastStatus != 202 {
+		t.Errorf("packet 3: last status %d, want 202", got.LastStatus)
+	}
+	if errs := s.MarkDeliveredAll(context.Background(), nil); len(errs) != 0 {
+		t.Errorf("empty group: %v", errs)
 	}
 }
 

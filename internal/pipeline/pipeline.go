@@ -300,8 +300,37 @@ func (p *Pipeline) process(ctx context.Context, recs []connectors.Record) ([]out
 // duplicate by the outbox and by the receiver.
 var idNamespace = uuid.MustParse("6f1c8a52-3c0e-5b7e-9a41-2d2b7c1e9f30")
 
+// Identifier is implemented by mappers whose streams may name the fields
+// that identify a message (the mapping's identity:, e.g. [MaPhieu]), as
+// *mapping.Mapper does. Identity returns ok false for streams that name
+// none.
+type Identifier interface {
+	Identity(stream string, p *packets.Packet) (identity string, ok bool)
+}
+
+// recordID is the message ID of a record's version: unit | stream | row
+// key | update time. Quarantined records always use it.
 func (p *Pipeline) recordID(rec connectors.Record, suffix string) string {
-	name := p.o.UnitCode + "|" + rec.Stream + "|" + rec.Key + "|" + rec.Cursor.Updated.UTC().Format(time.RFC3339Nano) + suffix
+	return p.messageID(p.o.UnitCode + "|" + rec.Stream + "|" + rec.Key + "|" + rec.Cursor.Updated.UTC().Format(time.RFC3339Nano) + suffix)
+}
+
+// packetID is the message ID of a mapped packet. For a stream with
+// identity fields it is unit | packet kind | identity, whatever row the
+// packet came from: a survey system that stores a re-sent rating as a new
+// row (new key, new update time) gives the copy the same ID, and the
+// outbox and the receiver drop it as a duplicate. Other streams keep
+// recordID. pkt must be as the mapper returned it.
+func (p *Pipeline) packetID(rec connectors.Record, pkt *packets.Packet) string {
+	if ider, ok := p.mapper.(Identifier); ok {
+		if identity, ok := ider.Identity(rec.Stream, pkt); ok {
+			return p.messageID(p.o.UnitCode + "|" + string(pkt.Header.LoaiGoiTin) + "|" + identity)
+		}
+	}
+	return p.recordID(rec, "")
+}
+
+// messageID hashes a message's name into a name-based (v5) UUID.
+func (p *Pipeline) messageID(name string) string {
 	// A unit may run one connector per profile over the same database (the
 	// city platform and the national portal, both behind LGSP): their
 	// messages must not share IDs. hcm-lgsp keeps the IDs it always had.
@@ -332,11 +361,12 @@ func (p *Pipeline) build(rec connectors.Record, now time.Time) (*outbox.NewPacke
 		}
 		return nil, reject("", "", err.Error())
 	}
+	id := p.packetID(rec, pkt) // before anything rewrites the body
 	if p.o.LinkSigner != nil {
 		p.o.LinkSigner.SignLinks(pkt, now)
 	}
 	pkt.Header = packets.Header{
-		MaGoiTin:    p.recordID(rec, ""),
+		MaGoiTin:    id,
 		LoaiGoiTin:  pkt.Header.LoaiGoiTin,
 		PhienBan:    packets.SchemaVersion,
 		MaDonViGui:  p.o.UnitCode,
@@ -387,69 +417,155 @@ type DeliverStats struct {
 }
 
 // DeliverDue sends every packet that is due now and returns when none is
-// left due. Each of the Workers leases a few packets at a time on its own,
-// so one slow or failing packet never holds up the others.
+// left due. The Workers send from one shared queue (see dispatch), so one
+// slow or failing packet never holds up the others.
 func (p *Pipeline) DeliverDue(ctx context.Context) (DeliverStats, error) {
 	var (
-		st       DeliverStats
-		mu       sync.Mutex
-		firstErr error
-		wg       sync.WaitGroup
+		st DeliverStats
+		mu sync.Mutex
 		// paused ends the round at the first configuration error: every
 		// further packet would only ask LGSP for a token it refuses.
 		paused atomic.Bool
 	)
-	for w := 0; w < p.o.Workers; w++ {
-		wg.Add(1)
-		go func(owner string) {
-			defer wg.Done()
-			for ctx.Err() == nil && !paused.Load() {
-				batch, err := p.store.Lease(ctx, owner, leasePerWorker, p.o.Lease)
-				if err == nil && len(batch) == 0 {
-					return
-				}
-				if err != nil {
-					mu.Lock()
-					if firstErr == nil && ctx.Err() == nil {
-						firstErr = fmt.Errorf("lease packets: %w", err)
-					}
-					mu.Unlock()
-					return
-				}
-				for _, pk := range batch {
-					outcome, err := p.deliver(ctx, pk, owner)
-					mu.Lock()
-					if err != nil && firstErr == nil {
-						firstErr = err
-					}
-					switch outcome {
-					case "delivered":
-						st.Delivered++
-					case "dead":
-						st.Dead++
-					case "retry", "throttled":
-						st.Retried++
-					case "paused":
-						st.Retried++
-						paused.Store(true)
-					}
-					mu.Unlock()
-				}
-			}
-		}(fmt.Sprintf("%s/%d", p.o.Owner, w))
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return st, firstErr
+	leaseErr := p.dispatch(ctx, time.Second, true, &paused, func(outcome string, err error) error {
+		mu.Lock()
+		defer mu.Unlock()
+		switch outcome {
+		case "delivered":
+			st.Delivered++
+		case "dead":
+			st.Dead++
+		case "retry", "throttled":
+			st.Retried++
+		case "paused":
+			st.Retried++
+			paused.Store(true)
+		}
+		return err
+	})
+	if leaseErr != nil {
+		return st, leaseErr
 	}
 	return st, ctx.Err()
 }
 
-// leasePerWorker keeps leases short-lived: a worker holds only what it is
-// about to send.
-const leasePerWorker = 2
+// queuePerWorker bounds the shared queue: leased packets waiting for a
+// worker. Leases stay short-lived — a packet is leased only when a worker
+// is about to be free for it — yet one lease transaction serves several
+// workers under load.
+const queuePerWorker = 2
 
-func (p *Pipeline) deliver(ctx context.Context, pk outbox.Packet, owner string) (string, error) {
+// dispatch runs the Workers over a shared queue fed by one leasing loop,
+// until ctx ends or, with untilEmpty, until nothing is due (or paused is
+// set). Leasing takes as many packets as there are free places (workers
+// hand places back as they finish a packet), so an idle connector leases
+// one packet at a time and a busy one a group per transaction, and no
+// packet waits behind a slow request while another worker is free.
+// outcome is called after each packet; the first error it returns, or of
+// leasing with untilEmpty, ends the round and is returned.
+func (p *Pipeline) dispatch(ctx context.Context, idleCheck time.Duration, untilEmpty bool, paused *atomic.Bool, outcome func(string, error) error) error {
+	size := p.o.Workers * queuePerWorker
+	queue := make(chan outbox.Packet, size)
+	free := make(chan struct{}, size)
+	for range size {
+		free <- struct{}{}
+	}
+	acks := startAckGroup(p.store)
+	defer acks.stop()
+
+	var (
+		mu       sync.Mutex
+		firstErr error
+		failed   atomic.Bool
+		wg       sync.WaitGroup
+	)
+	setErr := func(err error) {
+		if err == nil {
+			return
+		}
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+		failed.Store(true)
+	}
+	owner := p.o.Owner
+	for range p.o.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for pk := range queue {
+				out, err := p.deliver(ctx, pk, owner, acks)
+				if err = outcome(out, err); err != nil && untilEmpty {
+					setErr(err)
+				}
+				free <- struct{}{}
+			}
+		}()
+	}
+
+	// A broken store fails every lease: say so once per tick.
+	tick := time.NewTicker(idleCheck)
+	defer tick.Stop()
+	var lastErrLog time.Time
+	for ctx.Err() == nil && !failed.Load() && (paused == nil || !paused.Load()) {
+		n := 0
+		select {
+		case <-free:
+			n = 1
+		case <-ctx.Done():
+		}
+		if n == 0 {
+			break
+		}
+	more:
+		for n < size {
+			select {
+			case <-free:
+				n++
+			default:
+				break more
+			}
+		}
+		if failed.Load() || (paused != nil && paused.Load()) {
+			break // decided while waiting for a free place
+		}
+		batch, err := p.store.Lease(ctx, owner, n, p.o.Lease)
+		for range n - len(batch) {
+			free <- struct{}{}
+		}
+		for _, pk := range batch {
+			queue <- pk // never blocks: a free place was taken for each
+		}
+		if err != nil && ctx.Err() == nil {
+			if untilEmpty {
+				setErr(fmt.Errorf("lease packets: %w", err))
+				break
+			}
+			if time.Since(lastErrLog) >= idleCheck {
+				lastErrLog = time.Now()
+				p.log.Error("lease packets failed; retrying", "err", err)
+			}
+		}
+		if len(batch) > 0 {
+			continue
+		}
+		if untilEmpty && err == nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-p.wake:
+		case <-tick.C:
+		}
+	}
+	close(queue)
+	wg.Wait()
+	return firstErr
+}
+
+func (p *Pipeline) deliver(ctx context.Context, pk outbox.Packet, owner string, acks *ackGroup) (string, error) {
 	start := p.o.Now()
 	res := p.sender.Send(ctx, lgsp.Request{Path: pk.Endpoint, MessageID: pk.ID, ContentType: p.o.Profile.ContentType(), Body: pk.Body})
 	p.c.attempts.Add(1)
@@ -478,7 +594,7 @@ func (p *Pipeline) deliver(ctx context.Context, pk outbox.Packet, owner string) 
 	switch res.Class {
 	case lgsp.ClassDelivered:
 		a.Outcome = "delivered"
-		err = p.store.MarkDelivered(ctx, pk.ID, a)
+		err = acks.markDelivered(pk.ID, a)
 		p.c.delivered.Add(1)
 	case lgsp.ClassPermanent:
 		if errors.Is(res.Err, lgsp.ErrConfig) {
@@ -585,55 +701,23 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-// RunDelivery delivers until ctx ends. Each of the Workers leases and
-// sends on its own and, when nothing is due, waits for new packets (Wake)
-// or the next retry time, checking at least every idleCheck. Workers never
-// wait for one another: a slow request holds up only the packet leased
-// with it, never packets queued meanwhile (rounds that waited for their
-// slowest request did, for up to the LGSP timeout).
+// RunDelivery delivers until ctx ends. The Workers send from one shared
+// queue and, when nothing is due, the queue waits for new packets (Wake)
+// or the next retry time, checking at least every idleCheck. A slow
+// request holds up only its own packet, never packets queued meanwhile.
 func (p *Pipeline) RunDelivery(ctx context.Context, idleCheck time.Duration) error {
 	if idleCheck <= 0 {
 		idleCheck = time.Second
 	}
-	// A broken store fails every worker at once: say so once per idleCheck.
 	var lastErrLog atomic.Int64
-	logErr := func(msg string, err error) {
-		now, last := time.Now().UnixNano(), lastErrLog.Load()
-		if now-last >= int64(idleCheck) && lastErrLog.CompareAndSwap(last, now) {
-			p.log.Error(msg, "err", err)
-		}
-	}
-	var wg sync.WaitGroup
-	for w := 0; w < p.o.Workers; w++ {
-		wg.Add(1)
-		go func(owner string) {
-			defer wg.Done()
-			t := time.NewTicker(idleCheck)
-			defer t.Stop()
-			for ctx.Err() == nil {
-				batch, err := p.store.Lease(ctx, owner, leasePerWorker, p.o.Lease)
-				if err != nil && ctx.Err() == nil {
-					logErr("lease packets failed; retrying", err)
-				}
-				if len(batch) == leasePerWorker {
-					p.Wake() // more may be due: rouse an idle worker
-				}
-				for _, pk := range batch {
-					if _, err := p.deliver(ctx, pk, owner); err != nil && ctx.Err() == nil {
-						logErr("recording a delivery failed; retrying", err)
-					}
-				}
-				if len(batch) > 0 && err == nil {
-					continue
-				}
-				select {
-				case <-ctx.Done():
-				case <-p.wake:
-				case <-t.C:
-				}
+	return p.dispatch(ctx, idleCheck, false, nil, func(_ string, err error) error {
+		// A broken store fails every worker at once: say so once per idleCheck.
+		if err != nil && ctx.Err() == nil {
+			now, last := time.Now().UnixNano(), lastErrLog.Load()
+			if now-last >= int64(idleCheck) && lastErrLog.CompareAndSwap(last, now) {
+				p.log.Error("recording a delivery failed; retrying", "err", err)
 			}
-		}(fmt.Sprintf("%s/%d", p.o.Owner, w))
-	}
-	wg.Wait()
-	return nil
+		}
+		return nil
+	})
 }
