@@ -480,6 +480,11 @@ func (c *Config) streamOrder() []string {
 	return out
 }
 
+// StreamNames lists the configured streams in polling order, so that the
+// configuration can check the streams other sections name (mapping,
+// inbound, several sources) against them.
+func (c *Config) StreamNames() []string { return c.streamOrder() }
+
 func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {

@@ -79,10 +79,6 @@ func Build(ctx context.Context, cfg *config.Config, o Options) (_ *App, err erro
 		}
 	}()
 
-	factory, ok := connectors.Lookup(cfg.Source.Type)
-	if !ok {
-		return nil, fmt.Errorf("source.type %q: không có connector / unknown connector (known: %v)", cfg.Source.Type, connectors.Types())
-	}
 	settings := connectors.Settings{Logger: log.With("component", "source")}
 	if o.SourceSettings != nil {
 		settings = *o.SourceSettings
@@ -90,8 +86,8 @@ func Build(ctx context.Context, cfg *config.Config, o Options) (_ *App, err erro
 			settings.Logger = log.With("component", "source")
 		}
 	}
-	if a.Source, err = factory.CreateSource(settings, cfg.Source.Settings); err != nil {
-		return nil, fmt.Errorf("source: %w", err)
+	if a.Source, err = newSource(cfg, settings); err != nil {
+		return nil, err
 	}
 
 	profile, err := packets.ProfileByName(cfg.LGSP.Profile)
@@ -167,8 +163,12 @@ func Build(ctx context.Context, cfg *config.Config, o Options) (_ *App, err erro
 	if in := cfg.Inbound; in.Enabled {
 		look := connectors.LookuperOf(a.Source, in.Stream)
 		if look == nil {
-			return nil, fmt.Errorf("inbound: nguồn %s không tra cứu được luồng %q; đặt source.streams.%s.lookup.column / source cannot look up stream %q; set source.streams.%s.lookup.column",
-				cfg.Source.Type, in.Stream, in.Stream, in.Stream, in.Stream)
+			owner, ok := cfg.StreamSource(in.Stream)
+			if !ok {
+				owner = config.NamedSource{Path: "source", Source: cfg.Source}
+			}
+			return nil, fmt.Errorf("inbound: nguồn %s không tra cứu được luồng %q; đặt %s.streams.%s.lookup.column / source cannot look up stream %q; set %s.streams.%s.lookup.column",
+				owner.Type, in.Stream, owner.Path, in.Stream, in.Stream, owner.Path, in.Stream)
 		}
 		tokens := make([]string, len(in.BearerTokens))
 		for i, t := range in.BearerTokens {
@@ -210,6 +210,66 @@ func Build(ctx context.Context, cfg *config.Config, o Options) (_ *App, err erro
 		return nil, fmt.Errorf("source: %w", err)
 	}
 	return a, nil
+}
+
+// newSource builds the configured source, unstarted: the `source:`
+// connector itself when it is the only source, so nothing changes for a
+// single-database installation; otherwise one connectors.Multi serving the
+// streams of `source:` and every `sources:` entry, each member named by
+// its key path (sources.khao_sat) in errors and checks. Each member's
+// logger carries its path as "source". On error nothing is left open.
+func newSource(cfg *config.Config, settings connectors.Settings) (connectors.Source, error) {
+	all := cfg.AllSources()
+	if len(all) == 0 {
+		return nil, errors.New("source.type: chưa khai báo nguồn / no source is configured")
+	}
+	if len(all) == 1 {
+		return newMember(all[0], settings)
+	}
+	members := make([]connectors.NamedSource, 0, len(all))
+	shutdown := func() {
+		for _, m := range members {
+			_ = m.Source.Shutdown(context.Background())
+		}
+	}
+	for _, ns := range all {
+		s := settings
+		if s.Logger != nil {
+			s.Logger = s.Logger.With("source", ns.Path)
+		}
+		src, err := newMember(ns, s)
+		if err != nil {
+			shutdown()
+			return nil, err
+		}
+		members = append(members, connectors.NamedSource{Name: ns.Path, Source: src})
+	}
+	multi, err := connectors.Multi(members...)
+	if err != nil {
+		shutdown()
+		return nil, err
+	}
+	return multi, nil
+}
+
+// newMember builds one configured source through its connector's factory.
+func newMember(ns config.NamedSource, settings connectors.Settings) (connectors.Source, error) {
+	factory, ok := connectors.Lookup(ns.Type)
+	if !ok {
+		return nil, fmt.Errorf("%s.type %q: không có connector / unknown connector (known: %v)", ns.Path, ns.Type, connectors.Types())
+	}
+	src, err := factory.CreateSource(settings, ns.Settings)
+	if err != nil {
+		if ns.Path == "source" {
+			return nil, fmt.Errorf("source: %w", err)
+		}
+		err = config.SourceError(ns.Path, err)
+		if !strings.HasPrefix(err.Error(), ns.Path) {
+			err = fmt.Errorf("%s: %w", ns.Path, err)
+		}
+		return nil, err
+	}
+	return src, nil
 }
 
 // RecordMasker renders a raw legacy row for the quarantine table with

@@ -38,16 +38,32 @@ type Check struct {
 func Doctor(ctx context.Context, cfg *config.Config, now time.Time) []Check {
 	checks := []Check{{Name: "cấu hình / configuration", Status: OK, Detail: "hợp lệ / valid"}}
 
-	// Legacy database: connectivity, read permission, cursor indexes.
-	if f, ok := connectors.Lookup(cfg.Source.Type); ok {
-		src, err := f.CreateSource(connectors.Settings{}, cfg.Source.Settings)
-		switch {
-		case err != nil:
-			checks = append(checks, Check{Name: "CSDL nghiệp vụ / legacy database", Status: Fail, Detail: err.Error(), Hint: "kiểm tra source.* trong cấu hình / check source.*"})
-		default:
-			checks = append(checks, sourceChecks(ctx, src)...)
-			_ = src.Shutdown(ctx)
+	// Legacy databases and APIs: connectivity, read permission, cursor
+	// indexes. Each source is built and checked on its own, so one that
+	// cannot even be built does not hide the others' checks; with several,
+	// each check is named after its source (sources.khao_sat: …).
+	all := cfg.AllSources()
+	for _, ns := range all {
+		f, ok := connectors.Lookup(ns.Type)
+		if !ok {
+			continue
 		}
+		var prefix string
+		if len(all) > 1 {
+			prefix = ns.Path + ": "
+		}
+		src, err := f.CreateSource(connectors.Settings{}, ns.Settings)
+		if err != nil {
+			checks = append(checks, Check{Name: prefix + "CSDL nghiệp vụ / legacy database", Status: Fail, Detail: config.SourceError(ns.Path, err).Error(),
+				Hint: "kiểm tra " + ns.Path + ".* trong cấu hình / check " + ns.Path + ".*"})
+			continue
+		}
+		for _, c := range sourceChecks(ctx, src, ns.Path) {
+			c.Name = prefix + c.Name
+			c.Detail, c.Hint = config.SourceMessage(ns.Path, c.Detail), config.SourceMessage(ns.Path, c.Hint)
+			checks = append(checks, c)
+		}
+		_ = src.Shutdown(ctx)
 	}
 
 	// Signing key and certificate.
@@ -147,12 +163,13 @@ func PrintChecks(w io.Writer, checks []Check) (failed bool) {
 	return failed
 }
 
-// sourceChecks asks the source to diagnose itself when it can.
-func sourceChecks(ctx context.Context, src connectors.Source) []Check {
+// sourceChecks asks the source configured at path to diagnose itself
+// when it can, and otherwise tries to start it.
+func sourceChecks(ctx context.Context, src connectors.Source, path string) []Check {
 	ch, ok := src.(connectors.Checker)
 	if !ok {
 		if err := src.Start(ctx); err != nil {
-			return []Check{{Name: "CSDL nghiệp vụ / legacy database", Status: Fail, Detail: err.Error(), Hint: "kiểm tra source.dsn / check source.dsn"}}
+			return []Check{{Name: "CSDL nghiệp vụ / legacy database", Status: Fail, Detail: err.Error(), Hint: "kiểm tra " + path + ".dsn / check " + path + ".dsn"}}
 		}
 		return []Check{{Name: "CSDL nghiệp vụ / legacy database", Status: OK, Detail: "kết nối được / connected"}}
 	}

@@ -147,22 +147,19 @@ func ComputeStats(ctx context.Context, cfg *config.Config, p stats.Period, o Sta
 		return StatsReport{}, fmt.Errorf("mapping: %w", err)
 	}
 
-	factory, ok := connectors.Lookup(cfg.Source.Type)
-	if !ok {
-		return StatsReport{}, fmt.Errorf("source.type %q: không có connector / unknown connector (known: %v)", cfg.Source.Type, connectors.Types())
-	}
 	settings := connectors.Settings{Logger: log.With("component", "source")}
 	if o.SourceSettings != nil {
 		settings = *o.SourceSettings
 	}
-	src, err := factory.CreateSource(settings, cfg.Source.Settings)
+	src, err := newSource(cfg, settings)
 	if err != nil {
-		return StatsReport{}, fmt.Errorf("source: %w", err)
+		return StatsReport{}, err
 	}
 	defer func() { _ = src.Shutdown(context.Background()) }()
 	reader, ok := src.(connectors.PeriodReader)
 	if !ok {
-		return StatsReport{}, fmt.Errorf("source.type %q: nguồn này không đọc được theo kỳ / this source cannot read a period, so statistics cannot be computed from it", cfg.Source.Type)
+		only := cfg.AllSources()[0] // a Multi of several is always a PeriodReader
+		return StatsReport{}, fmt.Errorf("%s.type %q: nguồn này không đọc được theo kỳ / this source cannot read a period, so statistics cannot be computed from it", only.Path, only.Type)
 	}
 	if err := src.Start(ctx); err != nil {
 		return StatsReport{}, fmt.Errorf("source: %w", err)

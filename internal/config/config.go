@@ -86,18 +86,22 @@ func (s Secret) Reveal() string { return string(s) }
 // Config is the whole configuration. Load returns a fresh one each time;
 // treat it as read-only (share it, do not modify it).
 type Config struct {
-	Unit       Unit           `mapstructure:"unit"`
-	Source     Source         `mapstructure:"source"`
-	Mapping    mapping.Config `mapstructure:"mapping"`
-	LGSP       LGSP           `mapstructure:"lgsp"`
-	Signing    Signing        `mapstructure:"signing"`
-	Store      Store          `mapstructure:"store"`
-	Delivery   Delivery       `mapstructure:"delivery"`
-	Schedule   Schedule       `mapstructure:"schedule"`
-	Validation Validation     `mapstructure:"validation"`
-	Log        Log            `mapstructure:"log"`
-	Admin      Admin          `mapstructure:"admin"`
-	Inbound    Inbound        `mapstructure:"inbound"`
+	Unit   Unit   `mapstructure:"unit"`
+	Source Source `mapstructure:"source"`
+	// Sources are further sources by name (a survey kiosk's database, a
+	// vendor's HTTP API), each a section like Source; nil unless the file
+	// has a sources: section. See AllSources.
+	Sources    map[string]Source `mapstructure:"sources"`
+	Mapping    mapping.Config    `mapstructure:"mapping"`
+	LGSP       LGSP              `mapstructure:"lgsp"`
+	Signing    Signing           `mapstructure:"signing"`
+	Store      Store             `mapstructure:"store"`
+	Delivery   Delivery          `mapstructure:"delivery"`
+	Schedule   Schedule          `mapstructure:"schedule"`
+	Validation Validation        `mapstructure:"validation"`
+	Log        Log               `mapstructure:"log"`
+	Admin      Admin             `mapstructure:"admin"`
+	Inbound    Inbound           `mapstructure:"inbound"`
 	// Catalogs is nil unless the file has a catalogs: section.
 	Catalogs *Catalogs `mapstructure:"catalogs"`
 	DVCQG    DVCQG     `mapstructure:"dvcqg"`
@@ -113,8 +117,9 @@ type Unit struct {
 	Name string `mapstructure:"name"`
 }
 
-// Source is the `source:` section: the connector type and its own
-// settings, decoded into the connector's default config.
+// Source is the `source:` section, or one entry of `sources:`: the
+// connector type and its own settings, decoded into the connector's
+// default config.
 type Source struct {
 	// Type is the registered connector name, e.g. iso_dientu.
 	Type string `mapstructure:"type"`
@@ -285,10 +290,11 @@ func load(data []byte, baseDir, file string, o LoadOptions) (*Config, error) {
 	env.apply(tree, configLeaves(), ps)
 
 	decodeSource(cfg, tree, env, ps)
+	decodeSources(cfg, tree, env, ps)
 	decodeMapping(cfg, tree, ps)
 	rest := make(map[string]any, len(tree))
 	for k, v := range tree {
-		if k != "source" && k != "mapping" {
+		if k != "source" && k != "sources" && k != "mapping" {
 			rest[k] = v
 		}
 	}

@@ -464,6 +464,7 @@ func FuzzLoadBytes(f *testing.F) {
 	f.Add([]byte("a: &x [*x]"))
 	f.Add([]byte("lgsp: {endpoints: [1, 2]}\nsource: {type: fake, streams: 3}"))
 	f.Add([]byte("<<: {unit: {code: 1}}"))
+	f.Add([]byte("sources: {a: 3, B: {type: [1]}, c: {type: fake, streams: {x: {}}}, d: ~}"))
 	dir, _ := filepath.Abs("testdata")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, err := LoadBytes(data, dir, LoadOptions{IgnoreEnv: true})

@@ -105,9 +105,13 @@ func (c *Config) validateInbound(k *checker) {
 	}
 	k.durationRange("inbound.link_ttl", in.LinkTTL, time.Minute, 365*24*time.Hour)
 	if k.required("inbound.stream", in.Stream) {
-		if s, ok := c.Source.Settings.(interface{ StreamNames() []string }); ok && c.Source.Settings != nil {
-			if names := s.StreamNames(); !slices.Contains(names, in.Stream) {
+		if owners, _, complete := c.streamOwners(); complete && len(owners) > 0 {
+			switch _, ok := owners[in.Stream]; {
+			case ok:
+			case len(c.AllSources()) == 1:
 				k.fail("inbound.stream", fmt.Sprintf("nguồn không có luồng %q", in.Stream), fmt.Sprintf("the source has no stream %q", in.Stream))
+			default:
+				k.fail("inbound.stream", fmt.Sprintf("không nguồn nào có luồng %q", in.Stream), fmt.Sprintf("no source has stream %q", in.Stream))
 			}
 		}
 	}

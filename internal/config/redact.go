@@ -13,11 +13,11 @@ import (
 
 // Redacted renders the effective configuration (defaults, file and
 // environment merged, paths resolved) as YAML for `lgsp-connector config
-// show`, with secrets as [REDACTED]. The source's settings are printed
-// through their Redact() method when they have one; otherwise keys that
-// look like a connection string are shown only if their type prints itself
-// differently from its raw value (i.e. redacts itself), and left out if
-// not.
+// show`, with secrets as [REDACTED]. Each source's settings (`source:` and
+// every entry of `sources:`) are printed through their Redact() method
+// when they have one; otherwise keys that look like a connection string
+// are shown only if their type prints itself differently from its raw
+// value (i.e. redacts itself), and left out if not.
 func (c *Config) Redacted() string {
 	root := mappingNode()
 	v := reflect.ValueOf(c).Elem()
@@ -25,7 +25,15 @@ func (c *Config) Redacted() string {
 		var n *yaml.Node
 		switch f.key {
 		case "source":
-			n = c.sourceNode()
+			n = sourceNode(c.Source)
+		case "sources":
+			if len(c.Sources) == 0 {
+				continue
+			}
+			n = mappingNode()
+			for _, name := range sortedKeys(c.Sources) {
+				addPair(n, name, sourceNode(c.Sources[name]))
+			}
 		case "mapping":
 			n = valueNode("mapping", v.FieldByIndex(f.index), true)
 		default:
@@ -44,10 +52,12 @@ func (c *Config) Redacted() string {
 	return b.String()
 }
 
-func (c *Config) sourceNode() *yaml.Node {
+// sourceNode renders a source section: its type, then its connector's
+// settings.
+func sourceNode(src Source) *yaml.Node {
 	n := mappingNode()
-	addPair(n, "type", scalar("!!str", c.Source.Type))
-	settings := c.Source.Settings
+	addPair(n, "type", scalar("!!str", src.Type))
+	settings := src.Settings
 	if settings == nil {
 		return n
 	}

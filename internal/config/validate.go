@@ -256,36 +256,62 @@ func (c *Config) validate(ps *problems, o LoadOptions) {
 			ps.addError("mapping", err)
 		}
 	}
-	if s, ok := c.Source.Settings.(interface{ StreamNames() []string }); ok && c.Source.Settings != nil {
-		names := s.StreamNames()
-		for _, name := range sortedKeys(c.Mapping.Streams) {
-			if slices.Contains(names, name) {
-				continue
-			}
-			list := strings.Join(names, ", ")
-			path := "mapping.streams." + name
-			if hint := suggest(name, names); hint != "" {
-				k.fail(path, fmt.Sprintf("nguồn không có luồng %q (có phải %s?)", name, hint),
-					fmt.Sprintf("the source has no stream %q (did you mean %s?)", name, hint))
-			} else {
-				k.fail(path, fmt.Sprintf("nguồn không có luồng %q (các luồng: %s)", name, list),
-					fmt.Sprintf("the source has no stream %q (its streams: %s)", name, list))
-			}
+	c.validateStreams(k)
+}
+
+// validateStreams checks that stream names are unique across the sources
+// (a stream's cursor and mapping are kept by name alone) and that every
+// mapped stream is served by a source.
+func (c *Config) validateStreams(k *checker) {
+	if len(c.AllSources()) == 0 {
+		return // source.type is reported missing
+	}
+	owners, dups, complete := c.streamOwners()
+	for _, d := range dups {
+		k.fail(d.again+".streams."+d.stream,
+			fmt.Sprintf("luồng %q đã có ở %s; tên luồng phải khác nhau giữa các nguồn", d.stream, d.first),
+			fmt.Sprintf("stream %q is already served by %s; stream names must be unique across sources", d.stream, d.first))
+	}
+	if !complete {
+		return // a source that cannot list its streams may serve any of them
+	}
+	names := sortedKeys(owners)
+	list := strings.Join(names, ", ")
+	single := len(c.AllSources()) == 1
+	for _, name := range sortedKeys(c.Mapping.Streams) {
+		if _, ok := owners[name]; ok {
+			continue
+		}
+		path := "mapping.streams." + name
+		hint := suggest(name, names)
+		switch {
+		case single && hint != "":
+			k.fail(path, fmt.Sprintf("nguồn không có luồng %q (có phải %s?)", name, hint),
+				fmt.Sprintf("the source has no stream %q (did you mean %s?)", name, hint))
+		case single:
+			k.fail(path, fmt.Sprintf("nguồn không có luồng %q (các luồng: %s)", name, list),
+				fmt.Sprintf("the source has no stream %q (its streams: %s)", name, list))
+		case hint != "":
+			k.fail(path, fmt.Sprintf("không nguồn nào có luồng %q (có phải %s?)", name, hint),
+				fmt.Sprintf("no source has stream %q (did you mean %s?)", name, hint))
+		default:
+			k.fail(path, fmt.Sprintf("không nguồn nào có luồng %q (các luồng: %s)", name, list),
+				fmt.Sprintf("no source has stream %q (their streams: %s)", name, list))
 		}
 	}
 }
 
 func (c *Config) validateSource(k *checker) {
-	if c.Source.Settings == nil {
-		return
-	}
-	v, ok := c.Source.Settings.(connectors.Validator)
-	if !ok {
-		return
-	}
-	for _, err := range v.Validate() {
-		if p := errorPath("source", err); !k.blocked(p) {
-			k.ps.addError("source", err)
+	for _, ns := range c.AllSources() {
+		v, ok := ns.Settings.(connectors.Validator)
+		if !ok || ns.Settings == nil {
+			continue
+		}
+		for _, err := range v.Validate() {
+			err = SourceError(ns.Path, err)
+			if p := errorPath(ns.Path, err); !k.blocked(p) {
+				k.ps.addError(ns.Path, err)
+			}
 		}
 	}
 }
