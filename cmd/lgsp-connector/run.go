@@ -135,7 +135,7 @@ func runForever(ctx context.Context, a *app.App, log *slog.Logger) error {
 			}
 			a.Pipeline.Wake()
 			log.Info("daily progress push: the day's waiting steps are sent now", "steps", n)
-			return nil
+			return app.WarnOrphanSteps(ctx, a.Store, log)
 		}); err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -59,11 +60,38 @@ type Options struct {
 // OpenStore opens only the outbox, for commands that read or fix the
 // delivery log (log, retry) while `run` may be running.
 func OpenStore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*outbox.Store, error) {
-	st, err := outbox.Open(ctx, outbox.Options{Path: cfg.Store.Path, Logger: logger})
+	o := outbox.Options{Path: cfg.Store.Path, Logger: logger}
+	if profile, err := packets.ProfileByName(cfg.LGSP.Profile); err == nil {
+		o.SamePayload = func(stored, queued []byte) bool { return SameContent(profile, stored, queued) }
+	}
+	st, err := outbox.Open(ctx, o)
 	if err != nil {
 		return nil, fmt.Errorf("mở kho lưu / open store %s: %w", cfg.Store.Path, err)
 	}
 	return st, nil
+}
+
+// SameContent tells whether two encoded packets of profile say the same
+// thing: equal once decoded, apart from the creation time (and the
+// signature, which Decode leaves out). A re-read row or a re-sent survey
+// answer is queued again with a new time; only a real content change under
+// an ID already stored deserves a warning.
+func SameContent(profile packets.Profile, a, b []byte) bool {
+	pa, err := profile.Decode(a)
+	if err != nil {
+		return false
+	}
+	pb, err := profile.Decode(b)
+	if err != nil {
+		return false
+	}
+	pa.Header.ThoiGianTao, pb.Header.ThoiGianTao = time.Time{}, time.Time{}
+	ea, err := profile.Encode(pa)
+	if err != nil {
+		return false
+	}
+	eb, err := profile.Encode(pb)
+	return err == nil && bytes.Equal(ea, eb)
 }
 
 // Build assembles the connector. On error everything opened is closed.

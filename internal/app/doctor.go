@@ -142,6 +142,9 @@ func Doctor(ctx context.Context, cfg *config.Config, now time.Time) []Check {
 		} else {
 			c, _ := st.Counts(ctx)
 			checks = append(checks, Check{Name: "kho lưu / store", Status: OK, Detail: fmt.Sprintf("%s ghi được / writable; chờ gửi / pending %d, thất bại / dead %d", cfg.Store.Path, c.Pending, c.Dead)})
+			if o, text, err := OrphanSteps(ctx, st); err == nil && o.Packets > 0 {
+				checks = append(checks, Check{Name: "bước xử lý chờ hồ sơ / steps waiting for their dossier", Status: Warn, Detail: text, Hint: OrphanHint})
+			}
 		}
 		_ = st.Close()
 	}

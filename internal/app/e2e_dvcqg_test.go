@@ -163,6 +163,18 @@ func TestEndToEndPortalMariaDB(t *testing.T) {
 	t.Logf("portal e2e: %d dossiers + %d steps (+%d bad) delivered in %s; held %d; portal %+v; injected 5xx %d, 429 %d, lost acks %d",
 		gen.Dossiers, legacy.goodSteps, bad, delivered.Round(time.Millisecond), held, st.DVCQG, st.Injected5xx, st.Injected429, st.InjectedDrop)
 
+	t.Run("held steps reported", func(t *testing.T) {
+		// The steps of the bad dossiers (quarantined, so never sent) are
+		// what the connector reports as waiting for a dossier.
+		o, text, err := app.OrphanSteps(ctx, a.Store)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if held == 0 || o.Packets != held || len(o.MaHoSo) == 0 || !strings.Contains(text, o.MaHoSo[0]) {
+			t.Errorf("orphaned steps %+v (%q), want the %d held ones", o, text, held)
+		}
+	})
+
 	t.Run("faults happened", func(t *testing.T) {
 		if st.Injected5xx == 0 || st.Injected429 == 0 || st.InjectedDrop == 0 {
 			t.Errorf("fault injection did not happen: 5xx %d, 429 %d, lost acks %d", st.Injected5xx, st.Injected429, st.InjectedDrop)

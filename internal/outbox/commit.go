@@ -82,7 +82,18 @@ func (s *Store) Commit(ctx context.Context, stream string, cursor []byte, pkts [
 			if err := tx.QueryRowContext(ctx, `SELECT sha256 FROM packets WHERE id = ?`, p.ID).Scan(&stored); err != nil {
 				return fmt.Errorf("read duplicate packet %q: %w", p.ID, err)
 			}
-			if stored != r.sha {
+			if stored == r.sha {
+				continue
+			}
+			same := false
+			if s.samePayload != nil {
+				var body []byte
+				if err := tx.QueryRowContext(ctx, `SELECT body FROM packets WHERE id = ?`, p.ID).Scan(&body); err != nil {
+					return fmt.Errorf("read duplicate packet %q: %w", p.ID, err)
+				}
+				same = s.samePayload(body, p.Body)
+			}
+			if !same {
 				changed = append(changed, p.ID)
 			}
 		}

@@ -91,17 +91,25 @@ type Options struct {
 	// BusyTimeout is how long a statement waits for another connection's
 	// lock before failing; DefaultBusyTimeout when zero.
 	BusyTimeout time.Duration
+	// SamePayload tells whether a packet queued again under an ID already
+	// stored carries the same content as the stored bytes. A re-read after
+	// a crash, or a survey's re-sent copy, differs in the creation time
+	// and the signature only; a comparator that ignores those keeps the
+	// "different payload" warning for real content changes. nil compares
+	// the bytes.
+	SamePayload func(stored, queued []byte) bool
 }
 
 // Store is an open outbox file. It is safe for concurrent use.
 type Store struct {
-	path   string
-	now    func() time.Time
-	log    *slog.Logger
-	write  *sql.DB // one connection, BEGIN IMMEDIATE: all writes of this Store
-	read   *sql.DB // a few query-only connections: WAL readers never block the writer
-	closer sync.Once
-	cerr   error
+	path        string
+	samePayload func(stored, queued []byte) bool
+	now         func() time.Time
+	log         *slog.Logger
+	write       *sql.DB // one connection, BEGIN IMMEDIATE: all writes of this Store
+	read        *sql.DB // a few query-only connections: WAL readers never block the writer
+	closer      sync.Once
+	cerr        error
 
 	// Statements every delivery cycle runs, prepared once: parsing them
 	// each time cost a third of a Lease+Mark cycle.
@@ -129,7 +137,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if busy <= 0 {
 		busy = DefaultBusyTimeout
 	}
-	s := &Store{path: o.Path, now: o.Now, log: o.Logger}
+	s := &Store{path: o.Path, now: o.Now, log: o.Logger, samePayload: o.SamePayload}
 	if s.now == nil {
 		s.now = time.Now
 	}

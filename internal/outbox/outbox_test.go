@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -312,4 +313,48 @@ func FuzzTruncateUTF8(f *testing.F) {
 			t.Fatalf("truncateUTF8(%q, %d) = %q: not the longest rune-aligned prefix", s, max, got)
 		}
 	})
+}
+
+// TestDuplicateWithOtherBytesWarnsOnlyOnContentChange: a duplicate whose
+// bytes differ is a content change only if SamePayload says so.
+func TestDuplicateWithOtherBytesWarnsOnlyOnContentChange(t *testing.T) {
+	var logs bytes.Buffer
+	// Bodies "<p t=…>content</p>": same content whatever the t attribute.
+	content := func(b []byte) string {
+		s := string(b)
+		if i := strings.Index(s, ">"); i >= 0 {
+			return s[i:]
+		}
+		return s
+	}
+	s, err := Open(context.Background(), Options{
+		Path: dbPath(t), Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+		SamePayload: func(stored, queued []byte) bool { return content(stored) == content(queued) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	first := newPacket(1)
+	first.Body = []byte(`<p t="1">answer 1</p>`)
+	mustCommit(t, s, "", []NewPacket{first}, nil)
+
+	resent := first
+	resent.Body = []byte(`<p t="2">answer 1</p>`)
+	if res := mustCommit(t, s, "", []NewPacket{resent}, nil); res.Duplicates != 1 {
+		t.Fatalf("resent copy: %+v, want one duplicate", res)
+	}
+	if strings.Contains(logs.String(), "different payload") {
+		t.Errorf("a copy differing only in its creation time was reported as changed:\n%s", logs.String())
+	}
+
+	changed := first
+	changed.Body = []byte(`<p t="3">answer 2</p>`)
+	mustCommit(t, s, "", []NewPacket{changed}, nil)
+	if !strings.Contains(logs.String(), "different payload") || !strings.Contains(logs.String(), first.ID) {
+		t.Errorf("a changed answer under the same ID was not reported:\n%s", logs.String())
+	}
+	if b := mustGet(t, s, first.ID).Body; string(b) != `<p t="1">answer 1</p>` {
+		t.Errorf("stored body = %q, want the first one kept", b)
+	}
 }
