@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	_ "github.com/hcmc-lgsp/lgsp-connector/connectors/iso-dientu" // registers iso_dientu
+	_ "github.com/hcmc-lgsp/lgsp-connector/connectors/restjson"   // registers rest_json
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
