@@ -141,7 +141,7 @@ func (s *Store) Lease(ctx context.Context, owner string, max int, leaseFor time.
 		expired int
 		seqs    []int64
 	)
-	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+	err = s.bookkeepingTx(ctx, func(tx *sql.Tx) error {
 		rows, err := s.stmt(ctx, tx, leaseSQL).QueryContext(ctx, nowMS, max)
 		if err != nil {
 			return err
@@ -255,7 +255,7 @@ func (s *Store) mark(ctx context.Context, id string, a Attempt, outcome, update 
 	if err != nil {
 		return err
 	}
-	err = s.writeTx(ctx, func(tx *sql.Tx) error { return s.markInTx(ctx, tx, m, update, args) })
+	err = s.bookkeepingTx(ctx, func(tx *sql.Tx) error { return s.markInTx(ctx, tx, m, update, args) })
 	return s.markResult(m, err)
 }
 
@@ -355,7 +355,7 @@ func (s *Store) MarkDeliveredAll(ctx context.Context, ds []Delivery) []error {
 	for i, d := range ds {
 		marks[i], errs[i] = newMarking(d.ID, d.Attempt, OutcomeDelivered, now)
 	}
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.bookkeepingTx(ctx, func(tx *sql.Tx) error {
 		for i, m := range marks {
 			if m == nil {
 				continue

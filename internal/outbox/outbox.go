@@ -104,12 +104,15 @@ type Options struct {
 type Store struct {
 	path        string
 	samePayload func(stored, queued []byte) bool
-	now         func() time.Time
-	log         *slog.Logger
-	write       *sql.DB // one connection, BEGIN IMMEDIATE: all writes of this Store
-	read        *sql.DB // a few query-only connections: WAL readers never block the writer
-	closer      sync.Once
-	cerr        error
+	// syncFull is the write connection's synchronous setting (FULL when
+	// true); only the holder of that connection reads or changes it.
+	syncFull bool
+	now      func() time.Time
+	log      *slog.Logger
+	write    *sql.DB // one connection, BEGIN IMMEDIATE: all writes of this Store
+	read     *sql.DB // a few query-only connections: WAL readers never block the writer
+	closer   sync.Once
+	cerr     error
 
 	// Statements every delivery cycle runs, prepared once: parsing them
 	// each time cost a third of a Lease+Mark cycle.
@@ -137,7 +140,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if busy <= 0 {
 		busy = DefaultBusyTimeout
 	}
-	s := &Store{path: o.Path, now: o.Now, log: o.Logger, samePayload: o.SamePayload}
+	s := &Store{path: o.Path, now: o.Now, log: o.Logger, samePayload: o.SamePayload, syncFull: true}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -255,9 +258,44 @@ func (s *Store) Close() error {
 // Path is the file the store was opened on.
 func (s *Store) Path() string { return s.path }
 
-// writeTx runs fn in one BEGIN IMMEDIATE transaction on the write connection.
+// writeTx runs fn in one BEGIN IMMEDIATE transaction on the write
+// connection, durable on return (synchronous=FULL).
 func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.write.BeginTx(ctx, nil)
+	return s.writeTxAs(ctx, true, fn)
+}
+
+// bookkeepingTx is writeTx for delivery bookkeeping (leases and attempt
+// outcomes) with synchronous=NORMAL: the transaction is atomic and the file
+// consistent, but a power cut may undo the last few of them. Undoing one is
+// harmless — the packet is leased and sent again under its message ID and
+// the receiver drops the copy — and skipping the fsync of every lease and
+// acknowledgement is most of their cost. Intake (Commit), whose cursor
+// decides what is read again, stays durable; its fsync also makes every
+// earlier bookkeeping transaction durable.
+func (s *Store) bookkeepingTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.writeTxAs(ctx, false, fn)
+}
+
+func (s *Store) writeTxAs(ctx context.Context, durable bool, fn func(tx *sql.Tx) error) error {
+	conn, err := s.write.Conn(ctx) // the only write connection: held, nobody else writes
+	if err != nil {
+		return classify(err)
+	}
+	defer conn.Close()
+	// syncFull mirrors the connection's setting. A connection reopened by
+	// database/sql starts at FULL from the DSN, so a stale syncFull can only
+	// make a transaction more durable than asked, never less.
+	if s.syncFull != durable {
+		mode := "NORMAL"
+		if durable {
+			mode = "FULL"
+		}
+		if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = "+mode); err != nil {
+			return classify(err)
+		}
+		s.syncFull = durable
+	}
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return classify(err)
 	}

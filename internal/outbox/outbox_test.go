@@ -358,3 +358,43 @@ func TestDuplicateWithOtherBytesWarnsOnlyOnContentChange(t *testing.T) {
 		t.Errorf("stored body = %q, want the first one kept", b)
 	}
 }
+
+// TestDurabilityPerTransaction: intake is committed with synchronous=FULL,
+// delivery bookkeeping with NORMAL (see bookkeepingTx).
+func TestDurabilityPerTransaction(t *testing.T) {
+	s := openStore(t, dbPath(t), nil)
+	ctx := context.Background()
+	sync := func() int {
+		t.Helper()
+		var v int
+		if err := s.write.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	const normal, full = 1, 2
+	mustCommit(t, s, "c1", packets(1, 3), nil)
+	if got := sync(); got != full {
+		t.Errorf("after Commit: synchronous = %d, want FULL (%d)", got, full)
+	}
+	ps := mustLease(t, s, "w", 1, time.Minute)
+	if got := sync(); got != normal {
+		t.Errorf("after Lease: synchronous = %d, want NORMAL (%d)", got, normal)
+	}
+	if err := s.MarkDelivered(ctx, ps[0].ID, Attempt{HTTPStatus: 200}); err != nil {
+		t.Fatal(err)
+	}
+	if got := sync(); got != normal {
+		t.Errorf("after MarkDelivered: synchronous = %d, want NORMAL (%d)", got, normal)
+	}
+	mustCommit(t, s, "c2", packets(3, 4), nil)
+	if got := sync(); got != full {
+		t.Errorf("Commit after bookkeeping: synchronous = %d, want FULL (%d)", got, full)
+	}
+	if _, err := s.Requeue(ctx, []string{ps[0].ID}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if got := sync(); got != full {
+		t.Errorf("after Requeue (an operator's action, audited): synchronous = %d, want FULL", got)
+	}
+}
