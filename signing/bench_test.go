@@ -2,6 +2,7 @@ package signing
 
 import (
 	"crypto"
+	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -38,8 +39,23 @@ func TestDossierDocSize(t *testing.T) {
 // BenchmarkSign measures the whole Sign: parse, checks, canonicalise,
 // digest, RSA, splice.
 func BenchmarkSign(b *testing.B) {
+	benchmarkSign(b, RSASHA256)
+}
+
+// BenchmarkSignECDSAP256 is BenchmarkSign with the opt-in ecdsa-sha256
+// (the DER → r||s conversion included).
+func BenchmarkSignECDSAP256(b *testing.B) {
+	benchmarkSign(b, ECDSASHA256)
+}
+
+// BenchmarkSignECDSAP384 is BenchmarkSign with ecdsa-sha384.
+func BenchmarkSignECDSAP384(b *testing.B) {
+	benchmarkSign(b, ECDSASHA384)
+}
+
+func benchmarkSign(b *testing.B, alg Algorithm) {
 	fx := mustFixtures(b)
-	s := mustSigner(b, fx.sender, RSASHA256)
+	s := mustSigner(b, fx.senderFor(alg), alg)
 	doc := []byte(dossierDoc())
 	b.SetBytes(int64(len(doc)))
 	b.ReportAllocs()
@@ -56,7 +72,20 @@ func BenchmarkRSASign2048(b *testing.B) {
 	digest := sha256.Sum256([]byte(dossierDoc()))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := rsa.SignPKCS1v15(rand.Reader, fx.sender.key, crypto.SHA256, digest[:]); err != nil {
+		if _, err := rsa.SignPKCS1v15(rand.Reader, fx.sender.rsaKey(), crypto.SHA256, digest[:]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkECDSASignP256 is the ECDSA floor: the P-256 signature alone.
+func BenchmarkECDSASignP256(b *testing.B) {
+	fx := mustFixtures(b)
+	key := fx.ecSender.key.(*ecdsa.PrivateKey)
+	digest := sha256.Sum256([]byte(dossierDoc()))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ecdsa.SignASN1(rand.Reader, key, digest[:]); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -64,9 +93,20 @@ func BenchmarkRSASign2048(b *testing.B) {
 
 // BenchmarkVerify is the receiver's cost per packet.
 func BenchmarkVerify(b *testing.B) {
+	benchmarkVerify(b, RSASHA256)
+}
+
+// BenchmarkVerifyECDSAP256 is the receiver's cost per ecdsa-sha256
+// packet: ECDSA verification costs more than RSA's, signing less.
+func BenchmarkVerifyECDSAP256(b *testing.B) {
+	benchmarkVerify(b, ECDSASHA256)
+}
+
+func benchmarkVerify(b *testing.B, alg Algorithm) {
 	fx := mustFixtures(b)
-	signed := mustSign(b, mustSigner(b, fx.sender, RSASHA256), dossierDoc())
-	v := mustVerifier(b, VerifierOptions{}, fx.sender.cert)
+	kp := fx.senderFor(alg)
+	signed := mustSign(b, mustSigner(b, kp, alg), dossierDoc())
+	v := mustVerifier(b, VerifierOptions{Allowed: []Algorithm{alg}}, kp.cert)
 	b.SetBytes(int64(len(signed)))
 	b.ReportAllocs()
 	for b.Loop() {

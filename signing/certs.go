@@ -1,6 +1,8 @@
 package signing
 
 import (
+	"crypto"
+	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -23,15 +25,35 @@ const ExpiryWarningDays = 60
 // sandbox and tests only; production uses a certificate from the CA the
 // city designates.
 func GenerateSelfSigned(commonName string, validFor time.Duration, now time.Time) (*rsa.PrivateKey, *x509.Certificate, error) {
+	key, cert, err := GenerateSelfSignedFor(RSASHA256, commonName, validFor, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	return key.(*rsa.PrivateKey), cert, nil
+}
+
+// GenerateSelfSignedFor is GenerateSelfSigned with the key alg needs:
+// RSA-2048 for the rsa-* algorithms, EC P-256 for ecdsa-sha256, EC P-384
+// for ecdsa-sha384.
+func GenerateSelfSignedFor(alg Algorithm, commonName string, validFor time.Duration, now time.Time) (crypto.Signer, *x509.Certificate, error) {
+	if err := alg.validate(); err != nil {
+		return nil, nil, fmt.Errorf("signing: %w", err)
+	}
 	if strings.TrimSpace(commonName) == "" {
 		return nil, nil, errors.New("signing: self-signed certificate needs a common name")
 	}
 	if validFor <= 0 {
 		return nil, nil, fmt.Errorf("signing: self-signed certificate validity must be positive, got %s", validFor)
 	}
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	var key crypto.Signer
+	var err error
+	if c := alg.curve(); c != nil {
+		key, err = ecdsa.GenerateKey(c, rand.Reader)
+	} else {
+		key, err = rsa.GenerateKey(rand.Reader, 2048)
+	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("signing: generate RSA key: %w", err)
+		return nil, nil, fmt.Errorf("signing: generate %s key: %w", alg.KeyKind(), err)
 	}
 	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
 	if err != nil {
@@ -45,7 +67,7 @@ func GenerateSelfSigned(commonName string, validFor time.Duration, now time.Time
 		KeyUsage:              x509.KeyUsageDigitalSignature,
 		BasicConstraintsValid: true,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {
 		return nil, nil, fmt.Errorf("signing: create certificate: %w", err)
 	}
@@ -81,7 +103,10 @@ type CertReport struct {
 	NotAfter    time.Time
 	// DaysLeft is the number of whole days until NotAfter (negative once
 	// expired).
-	DaysLeft  int
+	DaysLeft int
+	// KeyType is the certificate's key as KeyDescription names it, e.g.
+	// "RSA-2048" or "EC P-256"; KeyBits is its size (the curve's for EC).
+	KeyType   string
 	KeyBits   int
 	Algorithm string // the Signer's algorithm; empty for a trusted certificate
 	// KeyMatches reports whether the private key belongs to the
@@ -107,6 +132,9 @@ func Inspect(s *Signer, now time.Time) CertReport {
 	} else {
 		r.KeyMatches = true
 	}
+	if err := checkAlgorithmFitsCertificate(s.alg, s.cert); err != nil {
+		r.Problems = append(r.Problems, err.Error())
+	}
 	if s.alg == RSASHA1 {
 		r.Warnings = append(r.Warnings, "signature algorithm rsa-sha1 is weak; use rsa-sha256 unless the receiver still demands SHA-1")
 	}
@@ -124,14 +152,21 @@ func InspectCertificate(cert *x509.Certificate, now time.Time) CertReport {
 		NotBefore:   cert.NotBefore,
 		NotAfter:    cert.NotAfter,
 		DaysLeft:    daysLeft(cert.NotAfter, now),
+		KeyType:     KeyDescription(cert.PublicKey),
 	}
-	if pub, ok := cert.PublicKey.(*rsa.PublicKey); ok {
+	switch pub := cert.PublicKey.(type) {
+	case *rsa.PublicKey:
 		r.KeyBits = pub.N.BitLen()
 		if r.KeyBits < 2048 {
 			r.Warnings = append(r.Warnings, fmt.Sprintf("RSA key has only %d bits; 2048 or more is required by current guidance", r.KeyBits))
 		}
-	} else {
-		r.Problems = append(r.Problems, fmt.Sprintf("certificate has a %s key; only RSA is supported", cert.PublicKeyAlgorithm))
+	case *ecdsa.PublicKey:
+		if pub.Curve != nil {
+			r.KeyBits = pub.Curve.Params().BitSize
+		}
+	}
+	if _, err := AlgorithmForKey(cert.PublicKey); err != nil {
+		r.Problems = append(r.Problems, "certificate key: "+err.Error())
 	}
 	switch {
 	case now.Before(cert.NotBefore):

@@ -1,7 +1,9 @@
 package signing
 
 import (
+	"crypto/elliptic"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
 	"strings"
 	"testing"
@@ -43,7 +45,7 @@ func TestInspect(t *testing.T) {
 			checkMessages(t, "warning", r.Warnings, tc.wantWarning)
 			checkMessages(t, "problem", r.Problems, tc.wantProblem)
 			if r.Subject != f.sender.cert.Subject.String() || r.Issuer != f.sender.cert.Issuer.String() ||
-				!r.NotBefore.Equal(f.sender.cert.NotBefore) || !r.NotAfter.Equal(notAfter) || r.KeyBits != 2048 || r.Algorithm != "rsa-sha256" {
+				!r.NotBefore.Equal(f.sender.cert.NotBefore) || !r.NotAfter.Equal(notAfter) || r.KeyBits != 2048 || r.KeyType != "RSA-2048" || r.Algorithm != "rsa-sha256" {
 				t.Errorf("report fields wrong: %+v", r)
 			}
 		})
@@ -69,6 +71,56 @@ func TestInspectWarnsAboutSHA1(t *testing.T) {
 	checkMessages(t, "warning", r.Warnings, "rsa-sha1 is weak")
 }
 
+// TestInspectNamesKeyTypeAndAlgorithm: the doctor shows which algorithm
+// and which key a Signer uses; an EC key fitting its algorithm is no
+// problem, and a certificate with a key no algorithm can use is one.
+func TestInspectNamesKeyTypeAndAlgorithm(t *testing.T) {
+	f := mustFixtures(t)
+	for _, tc := range []struct {
+		kp      keyPair
+		alg     Algorithm
+		keyType string
+		bits    int
+	}{
+		{f.sender, RSASHA512, "RSA-2048", 2048},
+		{f.ecSender, ECDSASHA256, "EC P-256", 256},
+		{f.ec384, ECDSASHA384, "EC P-384", 384},
+	} {
+		r := Inspect(mustSigner(t, tc.kp, tc.alg), testNow)
+		if r.KeyType != tc.keyType || r.KeyBits != tc.bits || r.Algorithm != tc.alg.String() || !r.KeyMatches || !r.OK() || len(r.Warnings) > 0 {
+			t.Errorf("%s: KeyType %q, KeyBits %d, Algorithm %q, KeyMatches %v, problems %q, warnings %q; want %q, %d, %q, true, none, none",
+				tc.alg, r.KeyType, r.KeyBits, r.Algorithm, r.KeyMatches, r.Problems, r.Warnings, tc.keyType, tc.bits, tc.alg)
+		}
+	}
+	r := InspectCertificate(ecKeyPair(t, elliptic.P521()).cert, testNow)
+	if r.KeyType != "EC P-521" || r.OK() {
+		t.Errorf("P-521 certificate: KeyType %q, problems %q; want a problem", r.KeyType, r.Problems)
+	}
+	checkMessages(t, "problem", r.Problems, "EC P-521 is not supported")
+}
+
+func TestGenerateSelfSignedFor(t *testing.T) {
+	f := mustFixtures(t)
+	for _, tc := range []struct {
+		kp   keyPair
+		want string
+	}{{f.sender, "RSA-2048"}, {f.ecSender, "EC P-256"}, {f.ec384, "EC P-384"}} {
+		if got := KeyDescription(tc.kp.cert.PublicKey); got != tc.want {
+			t.Errorf("certificate key %s, want %s", got, tc.want)
+		}
+		if err := CheckKeyPair(tc.kp.key, tc.kp.cert); err != nil {
+			t.Errorf("%s: %v", tc.want, err)
+		}
+		c := tc.kp.cert
+		if c.SignatureAlgorithm == x509.UnknownSignatureAlgorithm || c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) != nil {
+			t.Errorf("%s: the self-signature does not verify", tc.want)
+		}
+	}
+	if _, _, err := GenerateSelfSignedFor(Algorithm(77), "x", time.Hour, testNow); err == nil {
+		t.Error("GenerateSelfSignedFor accepted an unknown algorithm")
+	}
+}
+
 func TestGenerateSelfSigned(t *testing.T) {
 	f := mustFixtures(t)
 	c := f.sender.cert
@@ -78,8 +130,8 @@ func TestGenerateSelfSigned(t *testing.T) {
 	if !c.NotBefore.Equal(testNow.Add(-time.Hour)) || !c.NotAfter.Equal(testNow.Add(365*24*time.Hour)) {
 		t.Errorf("validity %s – %s", c.NotBefore, c.NotAfter)
 	}
-	if err := CheckKeyPair(f.sender.key, c); err != nil || f.sender.key.N.BitLen() != 2048 {
-		t.Errorf("key pair: %v, %d bits", err, f.sender.key.N.BitLen())
+	if err := CheckKeyPair(f.sender.key, c); err != nil || f.sender.rsaKey().N.BitLen() != 2048 {
+		t.Errorf("key pair: %v, %d bits", err, f.sender.rsaKey().N.BitLen())
 	}
 	if err := CheckKeyPair(f.other.key, c); err == nil {
 		t.Error("CheckKeyPair accepted another key")

@@ -1,6 +1,7 @@
 // Package signing loads keys and certificates (PEM, DER, PKCS#12), signs
 // packets with the enveloped XML-DSig signature the hcm-lgsp profile
 // requires (Reference URI="", exclusive C14N 1.0, RSA-SHA256 by default,
+// ECDSA P-256/P-384 as an opt-in for receivers that accept it,
 // KeyInfo/X509Data/X509Certificate), and verifies signed packets against
 // pinned certificates.
 //

@@ -2,6 +2,7 @@ package signing
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/rsa"
 	"crypto/x509"
 	"os"
@@ -20,29 +21,62 @@ var ict = time.FixedZone("ICT", 7*3600)
 var testNow = time.Date(2026, 3, 15, 9, 0, 0, 0, ict)
 
 type keyPair struct {
-	key  *rsa.PrivateKey
+	key  crypto.Signer // *rsa.PrivateKey or *ecdsa.PrivateKey
 	cert *x509.Certificate
 }
 
+// rsaKey is kp's key for tests that need RSA specifically.
+func (kp keyPair) rsaKey() *rsa.PrivateKey { return kp.key.(*rsa.PrivateKey) }
+
+// fixtureSet holds one family of keys per key type: sender, other and
+// expired play the same roles for RSA as ecSender, ecOther and ecExpired
+// for EC P-256.
 type fixtureSet struct {
 	sender  keyPair // pinned, valid at testNow for a year
 	other   keyPair // valid but not pinned
 	expired keyPair // pinned in some tests, expired a month before testNow
+
+	ecSender  keyPair // EC P-256, like sender
+	ecOther   keyPair // EC P-256, like other
+	ecExpired keyPair // EC P-256, like expired
+	ec384     keyPair // EC P-384, pinned, valid
 }
 
-// fixtures generates the RSA keys once per test binary: key generation is
+// senderFor is the pinned, valid key pair alg signs with.
+func (f *fixtureSet) senderFor(alg Algorithm) keyPair {
+	switch alg {
+	case ECDSASHA256:
+		return f.ecSender
+	case ECDSASHA384:
+		return f.ec384
+	}
+	return f.sender
+}
+
+// fixtures generates the keys once per test binary: RSA key generation is
 // the slow part, and the tests only need distinct keys, not particular ones.
 var fixtures = sync.OnceValues(func() (*fixtureSet, error) {
 	var f fixtureSet
-	var err error
-	if f.sender.key, f.sender.cert, err = GenerateSelfSigned("UBND Phường Bến Thành (test)", 365*24*time.Hour, testNow); err != nil {
-		return nil, err
-	}
-	if f.other.key, f.other.cert, err = GenerateSelfSigned("Someone Else (test)", 365*24*time.Hour, testNow); err != nil {
-		return nil, err
-	}
-	if f.expired.key, f.expired.cert, err = GenerateSelfSigned("Expired Sender (test)", 365*24*time.Hour, testNow.AddDate(-1, -1, 0)); err != nil {
-		return nil, err
+	year := 365 * 24 * time.Hour
+	for _, g := range []struct {
+		kp   *keyPair
+		alg  Algorithm
+		cn   string
+		from time.Time
+	}{
+		{&f.sender, RSASHA256, "UBND Phường Bến Thành (test)", testNow},
+		{&f.other, RSASHA256, "Someone Else (test)", testNow},
+		{&f.expired, RSASHA256, "Expired Sender (test)", testNow.AddDate(-1, -1, 0)},
+		{&f.ecSender, ECDSASHA256, "UBND Phường Bến Thành (test, EC P-256)", testNow},
+		{&f.ecOther, ECDSASHA256, "Someone Else (test, EC P-256)", testNow},
+		{&f.ecExpired, ECDSASHA256, "Expired Sender (test, EC P-256)", testNow.AddDate(-1, -1, 0)},
+		{&f.ec384, ECDSASHA384, "UBND Phường Bến Thành (test, EC P-384)", testNow},
+	} {
+		key, cert, err := GenerateSelfSignedFor(g.alg, g.cn, year, g.from)
+		if err != nil {
+			return nil, err
+		}
+		*g.kp = keyPair{key, cert}
 	}
 	return &f, nil
 })

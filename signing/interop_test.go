@@ -1,6 +1,7 @@
 package signing
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -39,16 +40,24 @@ var testDocs = []struct {
 		`<C  b = "1"  a='x"y' >&#x1F600; 😀 e` + "\u0301 \u00e9" + `</C><E>` + "\r\n" + `</E></p:GoiTin>`},
 }
 
-var allAlgorithms = []Algorithm{RSASHA256, RSASHA1, RSASHA512}
+var allAlgorithms = []Algorithm{RSASHA256, RSASHA1, RSASHA512, ECDSASHA256, ECDSASHA384}
+
+// allSenders is a Verifier trusting the sender of every algorithm and
+// allowing every algorithm.
+func allSenders(t testing.TB, f *fixtureSet) *Verifier {
+	t.Helper()
+	return mustVerifier(t, VerifierOptions{Allowed: allAlgorithms}, f.sender.cert, f.ecSender.cert, f.ec384.cert)
+}
 
 // TestXmlsec1AcceptsOurSignatures is the independent check: every test
 // document, signed with every algorithm, verifies with xmlsec1 and with
-// our own Verifier.
+// our own Verifier. For ECDSA this is what proves the SignatureValue is
+// the XML-DSig r||s form: xmlsec1 refuses ASN.1 DER.
 func TestXmlsec1AcceptsOurSignatures(t *testing.T) {
 	f := mustFixtures(t)
-	v := mustVerifier(t, VerifierOptions{Allowed: allAlgorithms}, f.sender.cert)
+	v := allSenders(t, f)
 	for _, alg := range allAlgorithms {
-		s := mustSigner(t, f.sender, alg)
+		s := mustSigner(t, f.senderFor(alg), alg)
 		for _, tc := range testDocs {
 			t.Run(alg.String()+"/"+tc.name, func(t *testing.T) {
 				signed := mustSign(t, s, tc.doc)
@@ -77,14 +86,60 @@ func TestXmlsec1AcceptsOurSignatures(t *testing.T) {
 // can fail: a changed letter and an untrusted certificate are refused.
 func TestXmlsec1RejectsTamperedSignature(t *testing.T) {
 	f := mustFixtures(t)
-	signed := mustSign(t, mustSigner(t, f.sender, RSASHA256), testDocs[0].doc)
-	tampered := []byte(strings.Replace(string(signed), "Tuyết", "Tuyet", 1))
-	if out, err := xmlsec1Verify(t, tampered, EncodeCertPEM(f.sender.cert)); err == nil {
-		t.Fatalf("xmlsec1 accepted a tampered document:\n%s", out)
+	for _, tc := range []struct {
+		alg           Algorithm
+		sender, other keyPair
+	}{{RSASHA256, f.sender, f.other}, {ECDSASHA256, f.ecSender, f.ecOther}} {
+		t.Run(tc.alg.String(), func(t *testing.T) {
+			signed := mustSign(t, mustSigner(t, tc.sender, tc.alg), testDocs[0].doc)
+			tampered := []byte(strings.Replace(string(signed), "Tuyết", "Tuyet", 1))
+			if out, err := xmlsec1Verify(t, tampered, EncodeCertPEM(tc.sender.cert)); err == nil {
+				t.Fatalf("xmlsec1 accepted a tampered document:\n%s", out)
+			}
+			if out, err := xmlsec1Verify(t, signed, EncodeCertPEM(tc.other.cert)); err == nil {
+				t.Fatalf("xmlsec1 accepted a signature by an untrusted certificate:\n%s", out)
+			}
+		})
 	}
-	if out, err := xmlsec1Verify(t, signed, EncodeCertPEM(f.other.cert)); err == nil {
-		t.Fatalf("xmlsec1 accepted a signature by an untrusted certificate:\n%s", out)
+}
+
+// TestXmlsec1RejectsDERSignatureValue shows why Sign converts ECDSA
+// signatures: the same signature in ASN.1 DER, as crypto/ecdsa and
+// goxmldsig produce it, is refused by xmlsec1 (and by our Verifier).
+func TestXmlsec1RejectsDERSignatureValue(t *testing.T) {
+	f := mustFixtures(t)
+	signed := string(mustSign(t, mustSigner(t, f.ecSender, ECDSASHA256), testDocs[0].doc))
+	raw := signatureValue(t, signed)
+	der, err := ecdsaRawToDER(raw, 32)
+	if err != nil {
+		t.Fatal(err)
 	}
+	asDER := []byte(strings.Replace(signed, b64(raw), b64(der), 1))
+	if out, err := xmlsec1Verify(t, []byte(signed), EncodeCertPEM(f.ecSender.cert)); err != nil {
+		t.Fatalf("xmlsec1 rejected the r||s original: %v\n%s", err, out)
+	}
+	if out, err := xmlsec1Verify(t, asDER, EncodeCertPEM(f.ecSender.cert)); err == nil {
+		t.Fatalf("xmlsec1 accepted a DER SignatureValue; the r||s conversion may be unnecessary:\n%s", out)
+	}
+	v := mustVerifier(t, VerifierOptions{Allowed: []Algorithm{ECDSASHA256}}, f.ecSender.cert)
+	if _, err := v.Verify(asDER); !errors.Is(err, ErrProfileViolation) || !strings.Contains(err.Error(), "r||s") {
+		t.Fatalf("Verify of a DER SignatureValue: got %v, want ErrProfileViolation naming r||s", err)
+	}
+}
+
+// signatureValue decodes the SignatureValue of a signed document.
+func signatureValue(t testing.TB, signed string) []byte {
+	t.Helper()
+	start := strings.Index(signed, "<SignatureValue>") + len("<SignatureValue>")
+	end := strings.Index(signed, "</SignatureValue>")
+	if start < len("<SignatureValue>") || end < start {
+		t.Fatal("test setup: no SignatureValue")
+	}
+	b, err := base64.StdEncoding.DecodeString(signed[start:end])
+	if err != nil {
+		t.Fatalf("test setup: SignatureValue: %v", err)
+	}
+	return b
 }
 
 // signatureTemplate is an xmlsec1 signing template with the profile's
@@ -115,13 +170,14 @@ func signatureTemplate(alg Algorithm) string {
 // signed content.
 func TestVerifierAcceptsXmlsec1Signatures(t *testing.T) {
 	f := mustFixtures(t)
-	keyPEM, err := EncodeKeyPEM(f.sender.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := mustVerifier(t, VerifierOptions{Allowed: allAlgorithms}, f.sender.cert)
+	v := allSenders(t, f)
 	docs := []string{testDocs[0].doc, testDocs[1].doc, testDocs[3].doc}
 	for _, alg := range allAlgorithms {
+		kp := f.senderFor(alg)
+		keyPEM, err := EncodeKeyPEM(kp.key)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for i, doc := range docs {
 			t.Run(fmt.Sprintf("%s/doc%d", alg, i), func(t *testing.T) {
 				dir := t.TempDir()
@@ -129,7 +185,7 @@ func TestVerifierAcceptsXmlsec1Signatures(t *testing.T) {
 				tmpl := doc[:end] + signatureTemplate(alg) + doc[end:]
 				tmplFile := writeFile(t, dir, "template.xml", []byte(tmpl))
 				keyFile := writeFile(t, dir, "key.pem", keyPEM)
-				certFile := writeFile(t, dir, "cert.pem", EncodeCertPEM(f.sender.cert))
+				certFile := writeFile(t, dir, "cert.pem", EncodeCertPEM(kp.cert))
 				outFile := filepath.Join(dir, "signed.xml")
 				if out, err := runXmlsec1(t, "--sign", "--privkey-pem", keyFile+","+certFile, "--output", outFile, tmplFile); err != nil {
 					t.Fatalf("xmlsec1 --sign: %v\n%s", err, out)
@@ -142,11 +198,17 @@ func TestVerifierAcceptsXmlsec1Signatures(t *testing.T) {
 				if el.Tag != "GoiTin" || el.FindElement("//Signature") != nil {
 					t.Fatalf("Verify returned <%s> (Signature inside: %v), want the signed GoiTin without Signature", el.Tag, el.FindElement("//Signature") != nil)
 				}
-				// The same document is refused when its algorithm is not allowed.
-				if alg == RSASHA1 {
+				if alg.IsECDSA() {
+					if n, want := len(signatureValue(t, string(signed))), 2*curveBytes(alg.curve().Params().BitSize); n != want {
+						t.Errorf("xmlsec1's %s SignatureValue is %d bytes, want r||s of %d", alg, n, want)
+					}
+				}
+				// The same document is refused when its algorithm is not
+				// allowed: the opt-in ones by a default Verifier.
+				if alg == RSASHA1 || alg.IsECDSA() {
 					strict := mustVerifier(t, VerifierOptions{}, f.sender.cert)
 					if _, err := strict.Verify(signed); !errors.Is(err, ErrAlgorithmNotAllowed) {
-						t.Fatalf("default Verifier on rsa-sha1: got %v, want ErrAlgorithmNotAllowed", err)
+						t.Fatalf("default Verifier on %s: got %v, want ErrAlgorithmNotAllowed", alg, err)
 					}
 				}
 			})
@@ -159,25 +221,51 @@ func TestVerifierAcceptsXmlsec1Signatures(t *testing.T) {
 // and refuses one signed by another key.
 func TestReadmeXmlsec1Commands(t *testing.T) {
 	f := mustFixtures(t)
-	dir := t.TempDir()
-	packet := writeFile(t, dir, "packet.xml", mustSign(t, mustSigner(t, f.sender, RSASHA256), testDocs[0].doc))
-	forged := writeFile(t, dir, "forged.xml", mustSign(t, mustSigner(t, f.other, RSASHA256), testDocs[0].doc))
-	cert := writeFile(t, dir, "sender-cert.pem", EncodeCertPEM(f.sender.cert))
-	commands := map[string][]string{
-		"trusted certificate": {"--verify", "--enabled-reference-uris", "empty", "--trusted-pem", cert},
-		"pinned public key":   {"--verify", "--enabled-reference-uris", "empty", "--enabled-key-data", "rsa", "--pubkey-cert-pem", cert},
+	for _, tc := range []struct {
+		alg           Algorithm
+		sender, other keyPair
+		keyData       string
+	}{
+		{RSASHA256, f.sender, f.other, "rsa"},
+		{ECDSASHA256, f.ecSender, f.ecOther, xmlsec1ECKeyData(t)},
+	} {
+		dir := t.TempDir()
+		packet := writeFile(t, dir, "packet.xml", mustSign(t, mustSigner(t, tc.sender, tc.alg), testDocs[0].doc))
+		forged := writeFile(t, dir, "forged.xml", mustSign(t, mustSigner(t, tc.other, tc.alg), testDocs[0].doc))
+		cert := writeFile(t, dir, "sender-cert.pem", EncodeCertPEM(tc.sender.cert))
+		commands := map[string][]string{
+			"trusted certificate": {"--verify", "--enabled-reference-uris", "empty", "--trusted-pem", cert},
+			"pinned public key":   {"--verify", "--enabled-reference-uris", "empty", "--enabled-key-data", tc.keyData, "--pubkey-cert-pem", cert},
+		}
+		for name, args := range commands {
+			t.Run(tc.alg.String()+"/"+name, func(t *testing.T) {
+				args = append(args, "--verification-gmt-time", xmlsecTime())
+				if out, err := runXmlsec1(t, append(args, packet)...); err != nil {
+					t.Errorf("rejected the sender's packet: %v\n%s", err, out)
+				}
+				if out, err := runXmlsec1(t, append(args, forged)...); err == nil {
+					t.Errorf("accepted a packet signed by another key:\n%s", out)
+				}
+			})
+		}
 	}
-	for name, args := range commands {
-		t.Run(name, func(t *testing.T) {
-			args = append(args, "--verification-gmt-time", xmlsecTime())
-			if out, err := runXmlsec1(t, append(args, packet)...); err != nil {
-				t.Errorf("rejected the sender's packet: %v\n%s", err, out)
-			}
-			if out, err := runXmlsec1(t, append(args, forged)...); err == nil {
-				t.Errorf("accepted a packet signed by another key:\n%s", out)
-			}
-		})
+}
+
+// xmlsec1ECKeyData is the --enabled-key-data name of EC keys: "ecdsa" in
+// xmlsec1 1.2, "ec" from 1.3 on (README.md gives both).
+func xmlsec1ECKeyData(t testing.TB) string {
+	out, err := runXmlsec1(t, "--list-key-data")
+	if err != nil {
+		t.Fatalf("xmlsec1 --list-key-data: %v\n%s", err, out)
 	}
+	if strings.Contains(out, `"ec"`) {
+		return "ec"
+	}
+	if strings.Contains(out, `"ecdsa"`) {
+		return "ecdsa"
+	}
+	t.Fatalf("xmlsec1 lists no EC key data:\n%s", out)
+	return ""
 }
 
 // TestXmlsec1AgreesOnGeneratedDocuments is a differential test: random
@@ -188,7 +276,12 @@ func TestReadmeXmlsec1Commands(t *testing.T) {
 // differently from xmlsec1.
 func TestXmlsec1AgreesOnGeneratedDocuments(t *testing.T) {
 	f := mustFixtures(t)
-	s := mustSigner(t, f.sender, RSASHA256)
+	for _, alg := range []Algorithm{RSASHA256, ECDSASHA256} {
+		t.Run(alg.String(), func(t *testing.T) { xmlsec1AgreesOnGeneratedDocuments(t, mustSigner(t, f.senderFor(alg), alg)) })
+	}
+}
+
+func xmlsec1AgreesOnGeneratedDocuments(t *testing.T, s *Signer) {
 	dir := t.TempDir()
 	certFile := writeFile(t, dir, "cert.pem", s.CertificatePEM())
 	r := rand.New(rand.NewPCG(2026, 315))
@@ -241,10 +334,16 @@ func countLines(s, line string) int {
 // our Verifier must accept each one.
 func TestVerifierAcceptsXmlsec1OnGeneratedDocuments(t *testing.T) {
 	f := mustFixtures(t)
-	v := mustVerifier(t, VerifierOptions{}, f.sender.cert)
+	for _, alg := range []Algorithm{RSASHA256, ECDSASHA256} {
+		t.Run(alg.String(), func(t *testing.T) { verifierAcceptsXmlsec1OnGeneratedDocuments(t, f.senderFor(alg), alg) })
+	}
+}
+
+func verifierAcceptsXmlsec1OnGeneratedDocuments(t *testing.T, kp keyPair, alg Algorithm) {
+	v := mustVerifier(t, VerifierOptions{Allowed: []Algorithm{alg}}, kp.cert)
 	dir := t.TempDir()
-	certFile := writeFile(t, dir, "cert.pem", EncodeCertPEM(f.sender.cert))
-	keyPEM, err := EncodeKeyPEM(f.sender.key)
+	certFile := writeFile(t, dir, "cert.pem", EncodeCertPEM(kp.cert))
+	keyPEM, err := EncodeKeyPEM(kp.key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +356,7 @@ func TestVerifierAcceptsXmlsec1OnGeneratedDocuments(t *testing.T) {
 			continue // outside the profile; see TestXmlsec1AgreesOnGeneratedDocuments
 		}
 		end := strings.LastIndex(doc, "</")
-		tmplFile := writeFile(t, dir, fmt.Sprintf("tmpl%02d.xml", i), []byte(doc[:end]+signatureTemplate(RSASHA256)+doc[end:]))
+		tmplFile := writeFile(t, dir, fmt.Sprintf("tmpl%02d.xml", i), []byte(doc[:end]+signatureTemplate(alg)+doc[end:]))
 		outFile := filepath.Join(dir, fmt.Sprintf("signed%02d.xml", i))
 		if out, err := runXmlsec1(t, "--sign", "--privkey-pem", keyFile+","+certFile, "--output", outFile, tmplFile); err != nil {
 			t.Fatalf("xmlsec1 --sign: %v\n%s", err, out)

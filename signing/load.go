@@ -1,6 +1,8 @@
 package signing
 
 import (
+	"crypto"
+	"crypto/ecdsa"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
@@ -18,11 +20,16 @@ import (
 //   - CertFile: PEM (one or more CERTIFICATE blocks; the one matching the
 //     key is used) or a single DER certificate (.cer/.crt as issued by
 //     many CAs).
-//   - KeyFile: unencrypted PEM, PKCS#1 ("RSA PRIVATE KEY") or PKCS#8
-//     ("PRIVATE KEY"). Encrypted PEM keys are refused: store a protected
-//     key as PKCS#12 instead. KeyFile may be the same file as CertFile.
-//   - PKCS12File: .p12/.pfx with an RSA key and its certificate, modern
-//     (AES/PBES2) or legacy (3DES/RC2) encryption.
+//   - KeyFile: unencrypted PEM, PKCS#1 ("RSA PRIVATE KEY"), SEC 1
+//     ("EC PRIVATE KEY", optionally after an "EC PARAMETERS" block as
+//     `openssl ecparam -genkey` writes it) or PKCS#8 ("PRIVATE KEY",
+//     RSA or EC). Encrypted PEM keys are refused: store a protected key
+//     as PKCS#12 instead. KeyFile may be the same file as CertFile.
+//   - PKCS12File: .p12/.pfx with an RSA or EC key and its certificate,
+//     modern (AES/PBES2) or legacy (3DES/RC2) encryption.
+//
+// The key must fit Algorithm: RSA for rsa-*, EC P-256 for ecdsa-sha256,
+// EC P-384 for ecdsa-sha384; the error says which setting to change.
 type LoadOptions struct {
 	CertFile   string
 	KeyFile    string
@@ -83,7 +90,7 @@ func LoadSigner(o LoadOptions) (*Signer, error) {
 		o.KeyFile, o.CertFile, subjects)
 }
 
-func loadPKCS12(path, passphrase string) (*rsa.PrivateKey, *x509.Certificate, error) {
+func loadPKCS12(path, passphrase string) (crypto.Signer, *x509.Certificate, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("signing: cannot read PKCS#12 file: %w", err)
@@ -95,29 +102,43 @@ func loadPKCS12(path, passphrase string) (*rsa.PrivateKey, *x509.Certificate, er
 	if err != nil {
 		return nil, nil, fmt.Errorf("signing: PKCS#12 file %s cannot be read (is it a .p12/.pfx file?): %w", path, err)
 	}
-	rsaKey, ok := key.(*rsa.PrivateKey)
-	if !ok {
-		return nil, nil, fmt.Errorf("signing: PKCS#12 file %s holds a %T key; only RSA keys are supported", path, key)
+	signer, err := supportedKey(key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("signing: PKCS#12 file %s %w", path, err)
 	}
-	return rsaKey, cert, nil
+	return signer, cert, nil
 }
 
-func loadPEMKey(path string) (*rsa.PrivateKey, error) {
+// supportedKey accepts the private key types a Signer can use: RSA, and
+// ECDSA (the curve is checked against the algorithm by NewSigner).
+func supportedKey(key any) (crypto.Signer, error) {
+	switch k := key.(type) {
+	case *rsa.PrivateKey:
+		return k, nil
+	case *ecdsa.PrivateKey:
+		return k, nil
+	}
+	return nil, fmt.Errorf("holds a %T key; only RSA and EC (ECDSA) keys are supported", key)
+}
+
+func loadPEMKey(path string) (crypto.Signer, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("signing: cannot read key file: %w", err)
 	}
-	var key *rsa.PrivateKey
+	var key crypto.Signer
 	for rest := data; ; {
 		var block *pem.Block
 		block, rest = pem.Decode(rest)
 		if block == nil {
 			break
 		}
-		var k *rsa.PrivateKey
+		var k crypto.Signer
 		switch block.Type {
 		case "CERTIFICATE":
 			continue // a combined cert+key file
+		case "EC PARAMETERS":
+			continue // the curve name `openssl ecparam -genkey` writes before the key
 		case "ENCRYPTED PRIVATE KEY":
 			return nil, fmt.Errorf("signing: key file %s is an encrypted PKCS#8 key; encrypted PEM keys are not supported: use a PKCS#12 file with a passphrase, or decrypt with `openssl pkey -in KEY -out KEY.unencrypted`", path)
 		case "RSA PRIVATE KEY":
@@ -132,12 +153,16 @@ func loadPEMKey(path string) (*rsa.PrivateKey, error) {
 			if err != nil {
 				return nil, fmt.Errorf("signing: key file %s: PRIVATE KEY block cannot be parsed: %w", path, err)
 			}
-			var ok bool
-			if k, ok = parsed.(*rsa.PrivateKey); !ok {
-				return nil, fmt.Errorf("signing: key file %s holds a %T key; only RSA keys are supported", path, parsed)
+			if k, err = supportedKey(parsed); err != nil {
+				return nil, fmt.Errorf("signing: key file %s %w", path, err)
 			}
 		case "EC PRIVATE KEY":
-			return nil, fmt.Errorf("signing: key file %s holds an EC key; only RSA keys are supported", path)
+			if _, encrypted := block.Headers["DEK-Info"]; encrypted {
+				return nil, fmt.Errorf("signing: key file %s is a legacy encrypted PEM key; encrypted PEM keys are not supported: use a PKCS#12 file with a passphrase", path)
+			}
+			if k, err = x509.ParseECPrivateKey(block.Bytes); err != nil {
+				return nil, fmt.Errorf("signing: key file %s: EC PRIVATE KEY block cannot be parsed: %w", path, err)
+			}
 		default:
 			return nil, fmt.Errorf("signing: key file %s contains an unexpected %q PEM block", path, block.Type)
 		}
@@ -147,7 +172,7 @@ func loadPEMKey(path string) (*rsa.PrivateKey, error) {
 		key = k
 	}
 	if key == nil {
-		return nil, fmt.Errorf("signing: key file %s contains no PEM private key (expected a \"PRIVATE KEY\" or \"RSA PRIVATE KEY\" block)", path)
+		return nil, fmt.Errorf("signing: key file %s contains no PEM private key (expected a \"PRIVATE KEY\", \"RSA PRIVATE KEY\" or \"EC PRIVATE KEY\" block)", path)
 	}
 	return key, nil
 }
@@ -200,6 +225,8 @@ func readCertificates(path string) (certs []*x509.Certificate, hasKey bool, err 
 			// Fine in a signer's combined cert+key file; LoadCertificates
 			// refuses it.
 			hasKey = true
+		case "EC PARAMETERS":
+			// Comes with an EC key in a combined file; harmless alone.
 		default:
 			return nil, false, fmt.Errorf("signing: certificate file %s contains an unexpected %q PEM block", path, block.Type)
 		}
@@ -221,9 +248,9 @@ func EncodeCertPEM(cert *x509.Certificate) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})
 }
 
-// EncodeKeyPEM returns key as an unencrypted PKCS#8 "PRIVATE KEY" block.
-// Write it with file mode 0600.
-func EncodeKeyPEM(key *rsa.PrivateKey) ([]byte, error) {
+// EncodeKeyPEM returns key (RSA or ECDSA) as an unencrypted PKCS#8
+// "PRIVATE KEY" block. Write it with file mode 0600.
+func EncodeKeyPEM(key crypto.Signer) ([]byte, error) {
 	der, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		return nil, fmt.Errorf("signing: encode private key: %w", err)

@@ -2,7 +2,7 @@ package signing
 
 import (
 	"crypto/ecdsa"
-	"crypto/elliptic"
+	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
@@ -57,6 +57,49 @@ func TestPKCS12RoundTrip(t *testing.T) {
 	}
 }
 
+// TestPKCS12WithECKey: a .p12 holding an EC P-256 key (modern and legacy
+// encryption) loads for ecdsa-sha256 and signs packets both verifiers
+// accept; with the default rsa-sha256 it is refused, naming the file and
+// the setting to change.
+func TestPKCS12WithECKey(t *testing.T) {
+	f := mustFixtures(t)
+	const passphrase = "Mật-khẩu-EC-2026"
+	dir := t.TempDir()
+	v := mustVerifier(t, VerifierOptions{Allowed: []Algorithm{ECDSASHA256}}, f.ecSender.cert)
+	for name, enc := range map[string]*pkcs12.Encoder{"modern": pkcs12.Modern, "legacy": pkcs12.LegacyDES} {
+		t.Run(name, func(t *testing.T) {
+			p12, err := enc.Encode(f.ecSender.key, f.ecSender.cert, nil, passphrase)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := writeFile(t, dir, name+".p12", p12)
+			s, err := LoadSigner(LoadOptions{PKCS12File: path, Passphrase: passphrase, Algorithm: ECDSASHA256})
+			if err != nil {
+				t.Fatalf("LoadSigner: %v", err)
+			}
+			signed := mustSign(t, s, testDocs[0].doc)
+			if err := v.VerifyBytes(signed); err != nil {
+				t.Fatalf("Verify: %v", err)
+			}
+			if out, err := xmlsec1Verify(t, signed, s.CertificatePEM()); err != nil {
+				t.Fatalf("xmlsec1: %v\n%s", err, out)
+			}
+			_, err = LoadSigner(LoadOptions{PKCS12File: path, Passphrase: passphrase})
+			if err == nil {
+				t.Fatal("EC key accepted for rsa-sha256")
+			}
+			for _, want := range []string{path, "rsa-sha256 needs an RSA key", "set signing.algorithm: ecdsa-sha256"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not mention %q", err, want)
+				}
+			}
+			if strings.Contains(err.Error(), passphrase) {
+				t.Errorf("error %q reveals the passphrase", err)
+			}
+		})
+	}
+}
+
 func TestLoadSignerFromPEM(t *testing.T) {
 	f := mustFixtures(t)
 	dir := t.TempDir()
@@ -65,12 +108,25 @@ func TestLoadSignerFromPEM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pkcs1 := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(f.sender.key)})
-	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	pkcs1 := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(f.sender.rsaKey())})
+	ecDER, err := x509.MarshalECPrivateKey(f.ecSender.key.(*ecdsa.PrivateKey))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ecDER, err := x509.MarshalECPrivateKey(ecKey)
+	ecPKCS8, err := EncodeKeyPEM(f.ecSender.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecCertPEM := EncodeCertPEM(f.ecSender.cert)
+	ecSEC1 := pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: ecDER})
+	// `openssl ecparam -name prime256v1 -genkey` writes the curve's OID
+	// (1.2.840.10045.3.1.7) in a block of its own before the key.
+	ecParams := pem.EncodeToMemory(&pem.Block{Type: "EC PARAMETERS", Bytes: []byte{0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07}})
+	_, edKey, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edDER, err := x509.MarshalPKCS8PrivateKey(edKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +148,14 @@ func TestLoadSignerFromPEM(t *testing.T) {
 	encrypted := file("enc8.pem", pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: []byte{1, 2, 3}}))
 	legacyEncrypted := file("enc1.pem", pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY",
 		Headers: map[string]string{"Proc-Type": "4,ENCRYPTED", "DEK-Info": "AES-128-CBC,00112233445566778899AABBCCDDEEFF"}, Bytes: []byte{1, 2, 3}}))
-	ec := file("ec.pem", pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: ecDER}))
+	ecCert := file("ec-cert.pem", ecCertPEM)
+	ec := file("ec.pem", ecSEC1)
+	ecWithParams := file("ec-params.pem", ecParams, ecSEC1)
+	ec8 := file("ec8.pem", ecPKCS8)
+	ecCombined := file("ec-combined.pem", ecCertPEM, ecParams, ecSEC1)
+	ecLegacyEncrypted := file("ec-enc.pem", pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY",
+		Headers: map[string]string{"Proc-Type": "4,ENCRYPTED", "DEK-Info": "AES-128-CBC,00112233445566778899AABBCCDDEEFF"}, Bytes: []byte{1, 2, 3}}))
+	ed := file("ed25519.pem", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: edDER}))
 	twoKeys := file("two.pem", pkcs8, pkcs1)
 	noKey := file("nokey.pem", certPEM)
 	junk := file("junk.txt", []byte("not a certificate"))
@@ -101,12 +164,17 @@ func TestLoadSignerFromPEM(t *testing.T) {
 	good := []struct {
 		name string
 		o    LoadOptions
+		want *x509.Certificate // nil: f.sender.cert
 	}{
-		{"PKCS#8 key", LoadOptions{CertFile: cert, KeyFile: keyPKCS8}},
-		{"PKCS#1 key", LoadOptions{CertFile: cert, KeyFile: keyPKCS1}},
-		{"one combined file", LoadOptions{CertFile: combined, KeyFile: combined}},
-		{"matching certificate picked from a bundle", LoadOptions{CertFile: chain, KeyFile: keyPKCS8}},
-		{"DER certificate", LoadOptions{CertFile: der, KeyFile: keyPKCS1}},
+		{"PKCS#8 key", LoadOptions{CertFile: cert, KeyFile: keyPKCS8}, nil},
+		{"PKCS#1 key", LoadOptions{CertFile: cert, KeyFile: keyPKCS1}, nil},
+		{"one combined file", LoadOptions{CertFile: combined, KeyFile: combined}, nil},
+		{"matching certificate picked from a bundle", LoadOptions{CertFile: chain, KeyFile: keyPKCS8}, nil},
+		{"DER certificate", LoadOptions{CertFile: der, KeyFile: keyPKCS1}, nil},
+		{"EC PRIVATE KEY with ecdsa-sha256", LoadOptions{CertFile: ecCert, KeyFile: ec, Algorithm: ECDSASHA256}, f.ecSender.cert},
+		{"EC PARAMETERS before the EC key", LoadOptions{CertFile: ecCert, KeyFile: ecWithParams, Algorithm: ECDSASHA256}, f.ecSender.cert},
+		{"PKCS#8 EC key", LoadOptions{CertFile: ecCert, KeyFile: ec8, Algorithm: ECDSASHA256}, f.ecSender.cert},
+		{"combined EC file", LoadOptions{CertFile: ecCombined, KeyFile: ecCombined, Algorithm: ECDSASHA256}, f.ecSender.cert},
 	}
 	for _, tc := range good {
 		t.Run(tc.name, func(t *testing.T) {
@@ -114,8 +182,12 @@ func TestLoadSignerFromPEM(t *testing.T) {
 			if err != nil {
 				t.Fatalf("LoadSigner: %v", err)
 			}
-			if !s.Certificate().Equal(f.sender.cert) {
-				t.Fatalf("loaded certificate %q", s.Certificate().Subject)
+			want := tc.want
+			if want == nil {
+				want = f.sender.cert
+			}
+			if !s.Certificate().Equal(want) || s.Algorithm() != tc.o.Algorithm {
+				t.Fatalf("loaded certificate %q, algorithm %s", s.Certificate().Subject, s.Algorithm())
 			}
 		})
 	}
@@ -133,7 +205,14 @@ func TestLoadSignerFromPEM(t *testing.T) {
 		{"key of another certificate", LoadOptions{CertFile: cert, KeyFile: wrongKey}, []string{wrongKey, cert, "matches no certificate"}},
 		{"encrypted PKCS#8", LoadOptions{CertFile: cert, KeyFile: encrypted}, []string{encrypted, "encrypted", "PKCS#12"}},
 		{"legacy encrypted PEM", LoadOptions{CertFile: cert, KeyFile: legacyEncrypted}, []string{legacyEncrypted, "legacy encrypted"}},
-		{"EC key", LoadOptions{CertFile: cert, KeyFile: ec}, []string{ec, "only RSA"}},
+		{"EC key for an RSA certificate", LoadOptions{CertFile: cert, KeyFile: ec}, []string{ec, cert, "matches no certificate"}},
+		{"EC key with the default rsa-sha256", LoadOptions{CertFile: ecCert, KeyFile: ec}, []string{ecCert, ec,
+			"rsa-sha256 needs an RSA key", "EC P-256", "set signing.algorithm: ecdsa-sha256", "cần khóa RSA"}},
+		{"RSA key with ecdsa-sha256", LoadOptions{CertFile: cert, KeyFile: keyPKCS8, Algorithm: ECDSASHA256}, []string{cert, keyPKCS8,
+			"ecdsa-sha256 needs an EC P-256 key", "RSA-2048", "set signing.algorithm: rsa-sha256"}},
+		{"EC P-256 key with ecdsa-sha384", LoadOptions{CertFile: ecCert, KeyFile: ec8, Algorithm: ECDSASHA384}, []string{ecCert, "ecdsa-sha384 needs an EC P-384 key"}},
+		{"legacy encrypted EC PEM", LoadOptions{CertFile: ecCert, KeyFile: ecLegacyEncrypted, Algorithm: ECDSASHA256}, []string{ecLegacyEncrypted, "legacy encrypted"}},
+		{"Ed25519 key", LoadOptions{CertFile: cert, KeyFile: ed}, []string{ed, "ed25519.PrivateKey", "only RSA and EC"}},
 		{"two keys", LoadOptions{CertFile: cert, KeyFile: twoKeys}, []string{twoKeys, "more than one private key"}},
 		{"no key in key file", LoadOptions{CertFile: cert, KeyFile: noKey}, []string{noKey, "no PEM private key"}},
 		{"junk certificate", LoadOptions{CertFile: junk, KeyFile: keyPKCS8}, []string{junk, "neither PEM"}},

@@ -1,7 +1,7 @@
 package signing
 
 import (
-	"crypto/rsa"
+	"crypto/ecdsa"
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
@@ -37,7 +37,10 @@ type VerifierOptions struct {
 	// time.Now. Tests inject a fixed clock.
 	Now func() time.Time
 	// Allowed lists the accepted algorithms; nil means RSASHA256 and
-	// RSASHA512. RSASHA1 is accepted only if listed here.
+	// RSASHA512. RSASHA1, ECDSASHA256 and ECDSASHA384 are accepted only
+	// if listed here. Whatever is listed, a signature is accepted only
+	// when its method fits the pinned certificate's key (rsa-* with RSA,
+	// ecdsa-sha256 with EC P-256, ecdsa-sha384 with EC P-384).
 	Allowed []Algorithm
 	// MaxDocumentBytes refuses larger documents before parsing; 0 means
 	// DefaultMaxDocumentBytes.
@@ -51,6 +54,7 @@ type VerifierOptions struct {
 type Verifier struct {
 	trusted          []*x509.Certificate
 	now              func() time.Time
+	allowed          []Algorithm
 	signatureMethods []string
 	digestMethods    []string
 	maxBytes         int
@@ -75,17 +79,6 @@ func NewVerifierWithOptions(trusted []*x509.Certificate, o VerifierOptions) (*Ve
 	if v.maxBytes <= 0 {
 		v.maxBytes = DefaultMaxDocumentBytes
 	}
-	for i, c := range trusted {
-		if c == nil {
-			return nil, fmt.Errorf("signing: trusted certificate #%d is nil", i+1)
-		}
-		if _, ok := c.PublicKey.(*rsa.PublicKey); !ok {
-			return nil, fmt.Errorf("signing: trusted certificate %q has a %s key; only RSA is supported", c.Subject.String(), c.PublicKeyAlgorithm)
-		}
-		if !slices.ContainsFunc(v.trusted, c.Equal) {
-			v.trusted = append(v.trusted, c)
-		}
-	}
 	allowed := o.Allowed
 	if allowed == nil {
 		allowed = []Algorithm{RSASHA256, RSASHA512}
@@ -97,10 +90,37 @@ func NewVerifierWithOptions(trusted []*x509.Certificate, o VerifierOptions) (*Ve
 		if err := a.validate(); err != nil {
 			return nil, fmt.Errorf("signing: %w", err)
 		}
+		v.allowed = append(v.allowed, a)
 		v.signatureMethods = append(v.signatureMethods, a.SignatureMethod())
 		v.digestMethods = append(v.digestMethods, a.DigestMethod())
 	}
+	for i, c := range trusted {
+		if c == nil {
+			return nil, fmt.Errorf("signing: trusted certificate #%d is nil", i+1)
+		}
+		// A pinned certificate no allowed algorithm fits could never
+		// verify anything: say so now rather than reject every packet.
+		usable, err := AlgorithmForKey(c.PublicKey)
+		if err != nil {
+			return nil, fmt.Errorf("signing: trusted certificate %q: %w", c.Subject.String(), err)
+		}
+		if !slices.ContainsFunc(v.allowed, func(a Algorithm) bool { return a.fitsKey(c.PublicKey) }) {
+			return nil, fmt.Errorf("signing: trusted certificate %q has an %s key, but no allowed algorithm (%s) uses that key: allow %s for this sender",
+				c.Subject.String(), KeyDescription(c.PublicKey), algorithmList(v.allowed), usable)
+		}
+		if !slices.ContainsFunc(v.trusted, c.Equal) {
+			v.trusted = append(v.trusted, c)
+		}
+	}
 	return v, nil
+}
+
+func algorithmList(algs []Algorithm) string {
+	names := make([]string, len(algs))
+	for i, a := range algs {
+		names[i] = a.String()
+	}
+	return strings.Join(names, ", ")
 }
 
 // VerifyBytes reports whether doc carries a valid signature by a pinned,
@@ -130,14 +150,29 @@ func (v *Verifier) Verify(doc []byte) (*etree.Element, error) {
 	case len(sigs) > 1:
 		return nil, fmt.Errorf("signing: rejected: %w (%d found)", ErrMultipleSignatures, len(sigs))
 	}
-	certDER, err := v.checkSignatureElement(root, sigs[0])
+	parts, err := v.checkSignatureElement(root, sigs[0])
 	if err != nil {
 		return nil, fmt.Errorf("signing: rejected: %w", err)
 	}
 	now := v.now()
-	cert, err := v.pinnedCertificate(certDER, now)
+	cert, err := v.pinnedCertificate(parts.certDER, now)
 	if err != nil {
 		return nil, fmt.Errorf("signing: rejected: %w", err)
+	}
+	if !parts.alg.fitsKey(cert.PublicKey) {
+		return nil, fmt.Errorf("signing: rejected: %w: signature method %s needs an %s key, but the pinned certificate %q has an %s key",
+			ErrAlgorithmNotAllowed, parts.alg, parts.alg.KeyKind(), cert.Subject.String(), KeyDescription(cert.PublicKey))
+	}
+	if parts.alg.IsECDSA() {
+		// XML-DSig carries r||s; goxmldsig checks with crypto/x509, which
+		// takes DER. Only the SignatureValue text of our own parse changes:
+		// it is covered by no digest, and the signed bytes stay as they are.
+		size := curveBytes(cert.PublicKey.(*ecdsa.PublicKey).Curve.Params().BitSize)
+		der, err := ecdsaRawToDER(parts.signature, size)
+		if err != nil {
+			return nil, fmt.Errorf("signing: rejected: %w: %v (XML-DSig requires r||s, not ASN.1 DER)", ErrProfileViolation, err)
+		}
+		parts.signatureValue.SetText(base64.StdEncoding.EncodeToString(der))
 	}
 
 	ctx := &dsig.ValidationContext{
@@ -170,86 +205,98 @@ func findSignatures(root *etree.Element) []*etree.Element {
 	return out
 }
 
+// signatureParts are what checkSignatureElement read from a Signature.
+type signatureParts struct {
+	alg            Algorithm
+	signatureValue *etree.Element
+	signature      []byte // the decoded SignatureValue
+	certDER        []byte // the first X509Certificate
+}
+
 // checkSignatureElement enforces the profile's exact Signature shape and
 // algorithms before goxmldsig sees it (goxmldsig accepts more: any
 // transform list, ID references, several References of which it checks
-// one). It returns the DER of the first X509Certificate.
-func (v *Verifier) checkSignatureElement(root, sig *etree.Element) ([]byte, error) {
+// one).
+func (v *Verifier) checkSignatureElement(root, sig *etree.Element) (signatureParts, error) {
+	var none signatureParts
 	if sig.NamespaceURI() != dsig.Namespace {
-		return nil, fmt.Errorf("%w: Signature element is not in the XML-DSig namespace %q", ErrProfileViolation, dsig.Namespace)
+		return none, fmt.Errorf("%w: Signature element is not in the XML-DSig namespace %q", ErrProfileViolation, dsig.Namespace)
 	}
 	if sig.Parent() != root {
-		return nil, fmt.Errorf("%w: Signature must be a child of the root element <%s>, found inside <%s>", ErrProfileViolation, root.FullTag(), sig.Parent().FullTag())
+		return none, fmt.Errorf("%w: Signature must be a child of the root element <%s>, found inside <%s>", ErrProfileViolation, root.FullTag(), sig.Parent().FullTag())
 	}
 	parts, err := dsigChildren(sig, "SignedInfo", "SignatureValue", "KeyInfo")
 	if err != nil {
-		return nil, err
+		return none, err
 	}
 	signedInfo, sigValue, keyInfo := parts[0], parts[1], parts[2]
 
 	si, err := dsigChildren(signedInfo, "CanonicalizationMethod", "SignatureMethod", "Reference")
 	if err != nil {
-		return nil, err
+		return none, err
 	}
 	if err := algorithmIs(si[0], canonExclusive); err != nil {
-		return nil, err
+		return none, err
 	}
 	if err := algorithmAllowed(si[1], v.signatureMethods); err != nil {
-		return nil, err
+		return none, err
 	}
+	method, _ := soleAttr(si[1], "Algorithm")
+	alg := v.allowed[slices.Index(v.signatureMethods, method)]
 	ref := si[2]
 	if uri, ok := soleAttr(ref, "URI"); !ok || uri != "" {
-		return nil, fmt.Errorf(`%w: the Reference must have URI="" (whole document)`, ErrProfileViolation)
+		return none, fmt.Errorf(`%w: the Reference must have URI="" (whole document)`, ErrProfileViolation)
 	}
 	rp, err := dsigChildren(ref, "Transforms", "DigestMethod", "DigestValue")
 	if err != nil {
-		return nil, err
+		return none, err
 	}
 	transforms, err := dsigChildren(rp[0], "Transform", "Transform")
 	if err != nil {
-		return nil, err
+		return none, err
 	}
 	if err := algorithmIs(transforms[0], transformEnveloped); err != nil {
-		return nil, err
+		return none, err
 	}
 	if err := algorithmIs(transforms[1], canonExclusive); err != nil {
-		return nil, err
+		return none, err
 	}
 	if err := algorithmAllowed(rp[1], v.digestMethods); err != nil {
-		return nil, err
+		return none, err
 	}
 	if _, err := strictBase64(rp[2]); err != nil {
-		return nil, err
+		return none, err
 	}
-	if _, err := strictBase64(sigValue); err != nil {
-		return nil, err
+	signature, err := strictBase64(sigValue)
+	if err != nil {
+		return none, err
 	}
 
 	kp, err := dsigChildren(keyInfo, "X509Data")
 	if err != nil {
-		return nil, err
+		return none, err
 	}
 	if err := onlyWhitespaceText(kp[0]); err != nil {
-		return nil, err
+		return none, err
 	}
 	certs := kp[0].ChildElements()
 	if len(certs) == 0 {
-		return nil, fmt.Errorf("%w: X509Data holds no X509Certificate", ErrProfileViolation)
+		return none, fmt.Errorf("%w: X509Data holds no X509Certificate", ErrProfileViolation)
 	}
 	var first []byte
 	for i, c := range certs {
 		if c.Tag != "X509Certificate" || c.NamespaceURI() != dsig.Namespace {
-			return nil, fmt.Errorf("%w: X509Data may hold only X509Certificate elements, found <%s>", ErrProfileViolation, c.FullTag())
+			return none, fmt.Errorf("%w: X509Data may hold only X509Certificate elements, found <%s>", ErrProfileViolation, c.FullTag())
 		}
 		der, err := strictBase64(c)
 		if err != nil {
-			return nil, err
+			return none, err
 		}
 		if i == 0 {
 			first = der
 		}
 	}
-	return first, nil
+	return signatureParts{alg: alg, signatureValue: sigValue, signature: signature, certDER: first}, nil
 }
 
 // dsigChildren returns el's child elements after checking that they are

@@ -2,9 +2,11 @@ package signing
 
 import (
 	"bytes"
+	"crypto/elliptic"
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -26,11 +28,40 @@ func TestVerifyAcceptsAndReturnsSignedContent(t *testing.T) {
 	}
 }
 
+// keyFamily is one key type's sender, unpinned other and expired key
+// pairs with the algorithm they sign with: the rejection tests run for
+// RSA and for ECDSA alike.
+type keyFamily struct {
+	alg                    Algorithm
+	sender, other, expired keyPair
+}
+
+func keyFamilies(f *fixtureSet) []keyFamily {
+	return []keyFamily{
+		{RSASHA256, f.sender, f.other, f.expired},
+		{ECDSASHA256, f.ecSender, f.ecOther, f.ecExpired},
+	}
+}
+
 // TestVerifyRejects lists every rejection the profile requires, each with
-// the error class a receiver uses to classify it.
+// the error class a receiver uses to classify it, for RSA and for ECDSA.
 func TestVerifyRejects(t *testing.T) {
 	f := mustFixtures(t)
-	sender := mustSigner(t, f.sender, RSASHA256)
+	for _, fam := range keyFamilies(f) {
+		t.Run(fam.alg.String(), func(t *testing.T) { verifyRejects(t, f, fam) })
+	}
+}
+
+type rejectCase struct {
+	name     string
+	doc      []byte
+	verifier *Verifier // nil: the family's default verifier
+	want     error
+}
+
+func verifyRejects(t *testing.T, f *fixtureSet, fam keyFamily) {
+	alg := fam.alg
+	sender := mustSigner(t, fam.sender, alg)
 	signed := string(mustSign(t, sender, testDocs[0].doc))
 	sigStart := strings.Index(signed, "<Signature ")
 	sigEnd := strings.Index(signed, "</Signature>") + len("</Signature>")
@@ -44,14 +75,14 @@ func TestVerifyRejects(t *testing.T) {
 	signedBy := func(kp keyPair, alg Algorithm) []byte {
 		return mustSign(t, mustSigner(t, kp, alg), testDocs[0].doc)
 	}
-	defaultVerifier := mustVerifier(t, VerifierOptions{}, f.sender.cert)
+	// The family's algorithm and SHA-512 RSA are allowed; ECDSA must be
+	// listed to be accepted at all.
+	allow := func(extra ...Algorithm) VerifierOptions {
+		return VerifierOptions{Allowed: append([]Algorithm{alg, RSASHA512}, extra...)}
+	}
+	defaultVerifier := mustVerifier(t, allow(), fam.sender.cert)
 
-	tests := []struct {
-		name     string
-		doc      []byte
-		verifier *Verifier // nil: defaultVerifier
-		want     error
-	}{
+	tests := []rejectCase{
 		{"unsigned", []byte(testDocs[0].doc), nil, ErrNoSignature},
 		{"not XML", []byte("hello"), nil, ErrNotWellFormed},
 		{"empty", nil, nil, ErrNotWellFormed},
@@ -81,21 +112,53 @@ func TestVerifyRejects(t *testing.T) {
 		{"text inside SignedInfo", replace("<SignedInfo>", "<SignedInfo>unsigned words"), nil, ErrProfileViolation},
 		{"Signature not a child of the root", replace(signature+"</GoiTin>", "<Boc>"+signature+"</Boc></GoiTin>"), nil, ErrProfileViolation},
 		{"non-canonical base64 padding bits", flipPaddingBit(t, signed, "SignatureValue"), nil, ErrProfileViolation},
-		{"HMAC signature method", replace(RSASHA256.SignatureMethod(), "http://www.w3.org/2000/09/xmldsig#hmac-sha1"), nil, ErrAlgorithmNotAllowed},
-		{"SHA-1 signature not allowed by default", signedBy(f.sender, RSASHA1), nil, ErrAlgorithmNotAllowed},
-		{"SHA-1 digest not allowed by default", replace(RSASHA256.DigestMethod(), RSASHA1.DigestMethod()), nil, ErrAlgorithmNotAllowed},
-		{"SHA-512 refused when only SHA-256 allowed", signedBy(f.sender, RSASHA512),
-			mustVerifier(t, VerifierOptions{Allowed: []Algorithm{RSASHA256}}, f.sender.cert), ErrAlgorithmNotAllowed},
-		{"certificate not pinned", signedBy(f.other, RSASHA256), nil, ErrUntrustedCertificate},
-		{"pinned certificate expired", signedBy(f.expired, RSASHA256), mustVerifier(t, VerifierOptions{}, f.expired.cert), ErrCertificateNotValid},
+		{"HMAC signature method", replace(alg.SignatureMethod(), "http://www.w3.org/2000/09/xmldsig#hmac-sha1"), nil, ErrAlgorithmNotAllowed},
+		{"SHA-1 digest not allowed by default", replace(alg.DigestMethod(), RSASHA1.DigestMethod()), nil, ErrAlgorithmNotAllowed},
+		{"certificate not pinned", signedBy(fam.other, alg), nil, ErrUntrustedCertificate},
+		{"pinned certificate expired", signedBy(fam.expired, alg), mustVerifier(t, allow(), fam.expired.cert), ErrCertificateNotValid},
 		{"pinned certificate not yet valid", []byte(signed),
-			mustVerifier(t, VerifierOptions{Now: func() time.Time { return f.sender.cert.NotBefore.Add(-time.Second) }}, f.sender.cert), ErrCertificateNotValid},
+			mustVerifier(t, VerifierOptions{Allowed: allow().Allowed, Now: func() time.Time { return fam.sender.cert.NotBefore.Add(-time.Second) }}, fam.sender.cert), ErrCertificateNotValid},
 		{"pinned certificate one second after expiry", []byte(signed),
-			mustVerifier(t, VerifierOptions{Now: func() time.Time { return f.sender.cert.NotAfter.Add(time.Second) }}, f.sender.cert), ErrCertificateNotValid},
+			mustVerifier(t, VerifierOptions{Allowed: allow().Allowed, Now: func() time.Time { return fam.sender.cert.NotAfter.Add(time.Second) }}, fam.sender.cert), ErrCertificateNotValid},
 		{"content changed", replace("Tuyết", "Tuyệt"), nil, ErrSignatureInvalid},
-		{"certificate swapped for another pinned one", replace(b64(f.sender.cert.Raw), b64(f.other.cert.Raw)),
-			mustVerifier(t, VerifierOptions{}, f.sender.cert, f.other.cert), ErrSignatureInvalid},
-		{"too large", []byte(signed), mustVerifier(t, VerifierOptions{MaxDocumentBytes: 100}, f.sender.cert), ErrDocumentTooLarge},
+		{"certificate swapped for another pinned one", replace(b64(fam.sender.cert.Raw), b64(fam.other.cert.Raw)),
+			mustVerifier(t, allow(), fam.sender.cert, fam.other.cert), ErrSignatureInvalid},
+		{"too large", []byte(signed), mustVerifier(t, VerifierOptions{MaxDocumentBytes: 100, Allowed: allow().Allowed}, fam.sender.cert), ErrDocumentTooLarge},
+	}
+	// What differs between the key types: which algorithms a verifier
+	// must be told about, and how a SignatureValue is shaped.
+	if alg.IsECDSA() {
+		raw := signatureValue(t, signed)
+		half := len(raw) / 2
+		zeroR := append(make([]byte, half), raw[half:]...)
+		der, err := ecdsaRawToDER(raw, half)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tests = append(tests,
+			rejectCase{"ECDSA not allowed by default", []byte(signed), mustVerifier(t, VerifierOptions{}, f.sender.cert), ErrAlgorithmNotAllowed},
+			rejectCase{"ECDSA signature, only RSA allowed", []byte(signed), mustVerifier(t, VerifierOptions{Allowed: []Algorithm{RSASHA256}}, f.sender.cert), ErrAlgorithmNotAllowed},
+			rejectCase{"SignatureMethod claims ecdsa-sha256 for a P-384 key",
+				bytes.Replace(signedBy(f.ec384, ECDSASHA384), []byte(ECDSASHA384.SignatureMethod()), []byte(ECDSASHA256.SignatureMethod()), 1),
+				mustVerifier(t, VerifierOptions{Allowed: []Algorithm{ECDSASHA256, ECDSASHA384}}, fam.sender.cert, f.ec384.cert), ErrAlgorithmNotAllowed},
+			rejectCase{"SignatureMethod claims ecdsa-sha384 for a P-256 key", replace(ECDSASHA256.SignatureMethod(), ECDSASHA384.SignatureMethod()),
+				mustVerifier(t, VerifierOptions{Allowed: []Algorithm{ECDSASHA256, ECDSASHA384}}, fam.sender.cert, f.ec384.cert), ErrAlgorithmNotAllowed},
+			rejectCase{"SignatureMethod claims rsa-sha256 for an EC key", replace(ECDSASHA256.SignatureMethod(), RSASHA256.SignatureMethod()),
+				mustVerifier(t, VerifierOptions{Allowed: []Algorithm{ECDSASHA256, RSASHA256}}, fam.sender.cert), ErrAlgorithmNotAllowed},
+			rejectCase{"SignatureValue in ASN.1 DER", replace(b64(raw), b64(der)), nil, ErrProfileViolation},
+			rejectCase{"SignatureValue one byte short", replace(b64(raw), b64(raw[:len(raw)-1])), nil, ErrProfileViolation},
+			rejectCase{"SignatureValue with r = 0", replace(b64(raw), b64(zeroR)), nil, ErrProfileViolation},
+			rejectCase{"s changed", replace(b64(raw), b64(append(raw[:len(raw)-1:len(raw)-1], raw[len(raw)-1]^1))), nil, ErrSignatureInvalid},
+		)
+	} else {
+		rsaAsECDSA := replace(RSASHA256.SignatureMethod(), ECDSASHA256.SignatureMethod())
+		tests = append(tests,
+			rejectCase{"SHA-1 signature not allowed by default", signedBy(fam.sender, RSASHA1), mustVerifier(t, VerifierOptions{}, fam.sender.cert), ErrAlgorithmNotAllowed},
+			rejectCase{"SHA-512 refused when only SHA-256 allowed", signedBy(fam.sender, RSASHA512),
+				mustVerifier(t, VerifierOptions{Allowed: []Algorithm{RSASHA256}}, fam.sender.cert), ErrAlgorithmNotAllowed},
+			rejectCase{"SignatureMethod claims ecdsa-sha256 for an RSA key", rsaAsECDSA,
+				mustVerifier(t, VerifierOptions{Allowed: []Algorithm{RSASHA256, ECDSASHA256}}, fam.sender.cert, f.ecSender.cert), ErrAlgorithmNotAllowed},
+		)
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -117,13 +180,51 @@ func TestVerifyRejects(t *testing.T) {
 	}
 }
 
+// TestVerifyNamesKeyAlgorithmMismatch: a SignatureMethod that does not fit
+// the pinned certificate's key is refused before any signature check, and
+// the message says what the key is and what the method needs.
+func TestVerifyNamesKeyAlgorithmMismatch(t *testing.T) {
+	f := mustFixtures(t)
+	v := mustVerifier(t, VerifierOptions{Allowed: allAlgorithms}, f.sender.cert, f.ecSender.cert, f.ec384.cert)
+	swap := func(kp keyPair, alg, claimed Algorithm) []byte {
+		signed := mustSign(t, mustSigner(t, kp, alg), testDocs[0].doc)
+		return bytes.Replace(signed, []byte(`SignatureMethod Algorithm="`+alg.SignatureMethod()), []byte(`SignatureMethod Algorithm="`+claimed.SignatureMethod()), 1)
+	}
+	for _, tc := range []struct {
+		name string
+		doc  []byte
+		want string
+	}{
+		{"RSA key, ecdsa-sha256", swap(f.sender, RSASHA256, ECDSASHA256), fmt.Sprintf("ecdsa-sha256 needs an EC P-256 key, but the pinned certificate %q has an RSA-2048 key", f.sender.cert.Subject)},
+		{"EC P-256 key, rsa-sha256", swap(f.ecSender, ECDSASHA256, RSASHA256), fmt.Sprintf("rsa-sha256 needs an RSA key, but the pinned certificate %q has an EC P-256 key", f.ecSender.cert.Subject)},
+		{"EC P-256 key, ecdsa-sha384", swap(f.ecSender, ECDSASHA256, ECDSASHA384), "ecdsa-sha384 needs an EC P-384 key"},
+		{"EC P-384 key, ecdsa-sha256", swap(f.ec384, ECDSASHA384, ECDSASHA256), "has an EC P-384 key"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := v.Verify(tc.doc)
+			if !errors.Is(err, ErrAlgorithmNotAllowed) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Verify error = %v\nwant ErrAlgorithmNotAllowed saying %q", err, tc.want)
+			}
+		})
+	}
+}
+
 // TestVerifyRejectsSignatureWrapping: the signed original is kept intact
 // (so its digest still matches) but moved, and forged content takes its
-// place. Every arrangement is refused.
+// place. Every arrangement is refused, for RSA and ECDSA.
 func TestVerifyRejectsSignatureWrapping(t *testing.T) {
 	f := mustFixtures(t)
-	signed := string(mustSign(t, mustSigner(t, f.sender, RSASHA256), testDocs[0].doc))
-	v := mustVerifier(t, VerifierOptions{}, f.sender.cert)
+	for _, fam := range keyFamilies(f) {
+		t.Run(fam.alg.String(), func(t *testing.T) { verifyRejectsSignatureWrapping(t, fam) })
+	}
+}
+
+func verifyRejectsSignatureWrapping(t *testing.T, fam keyFamily) {
+	signed := string(mustSign(t, mustSigner(t, fam.sender, fam.alg), testDocs[0].doc))
+	v := mustVerifier(t, VerifierOptions{Allowed: []Algorithm{fam.alg}}, fam.sender.cert)
+	if _, err := v.Verify([]byte(signed)); err != nil {
+		t.Fatalf("test setup: the original does not verify: %v", err)
+	}
 
 	const decl = `<?xml version="1.0" encoding="UTF-8"?>`
 	original := strings.TrimPrefix(signed, decl) // <GoiTin>…<Signature>…</Signature></GoiTin>
@@ -156,8 +257,14 @@ func TestVerifyRejectsSignatureWrapping(t *testing.T) {
 // must break the signature itself.
 func TestVerifyRejectsEveryTextChange(t *testing.T) {
 	f := mustFixtures(t)
-	signed := mustSign(t, mustSigner(t, f.sender, RSASHA256), testDocs[0].doc)
-	v := mustVerifier(t, VerifierOptions{}, f.sender.cert)
+	for _, fam := range keyFamilies(f) {
+		t.Run(fam.alg.String(), func(t *testing.T) { verifyRejectsEveryTextChange(t, fam) })
+	}
+}
+
+func verifyRejectsEveryTextChange(t *testing.T, fam keyFamily) {
+	signed := mustSign(t, mustSigner(t, fam.sender, fam.alg), testDocs[0].doc)
+	v := mustVerifier(t, VerifierOptions{Allowed: []Algorithm{fam.alg}}, fam.sender.cert)
 	sigStart := bytes.Index(signed, []byte("<Signature "))
 
 	changed := 0
@@ -199,8 +306,17 @@ func TestVerifyRejectsEveryTextChange(t *testing.T) {
 // including a parse error.
 func TestVerifyRejectsEveryByteChange(t *testing.T) {
 	f := mustFixtures(t)
-	signed := mustSign(t, mustSigner(t, f.sender, RSASHA256), testDocs[1].doc)
-	v := mustVerifier(t, VerifierOptions{}, f.sender.cert)
+	for _, fam := range keyFamilies(f) {
+		t.Run(fam.alg.String(), func(t *testing.T) { verifyRejectsEveryByteChange(t, fam) })
+	}
+}
+
+func verifyRejectsEveryByteChange(t *testing.T, fam keyFamily) {
+	signed := mustSign(t, mustSigner(t, fam.sender, fam.alg), testDocs[1].doc)
+	v := mustVerifier(t, VerifierOptions{Allowed: []Algorithm{fam.alg}}, fam.sender.cert)
+	if _, err := v.Verify(signed); err != nil {
+		t.Fatalf("test setup: the original does not verify: %v", err)
+	}
 	doc := make([]byte, len(signed))
 	for i := range signed {
 		copy(doc, signed)
@@ -233,6 +349,20 @@ func TestVerifyAcceptsRotation(t *testing.T) {
 	}
 }
 
+// TestVerifyAcceptsRotationFromRSAToECDSA: a sender moving from its RSA
+// key to an EC key is pinned with both certificates and both algorithms
+// for the changeover; packets of either kind verify.
+func TestVerifyAcceptsRotationFromRSAToECDSA(t *testing.T) {
+	f := mustFixtures(t)
+	v := mustVerifier(t, VerifierOptions{Allowed: []Algorithm{RSASHA256, ECDSASHA256}}, f.sender.cert, f.ecSender.cert)
+	for _, alg := range []Algorithm{RSASHA256, ECDSASHA256} {
+		signed := mustSign(t, mustSigner(t, f.senderFor(alg), alg), testDocs[0].doc)
+		if err := v.VerifyBytes(signed); err != nil {
+			t.Errorf("%s packet rejected while both certificates are pinned: %v", alg, err)
+		}
+	}
+}
+
 func TestNewVerifierErrors(t *testing.T) {
 	f := mustFixtures(t)
 	tests := []struct {
@@ -245,6 +375,14 @@ func TestNewVerifierErrors(t *testing.T) {
 		{"nil certificate", []*x509.Certificate{f.sender.cert, nil}, VerifierOptions{}, "#2 is nil"},
 		{"empty allow-list", []*x509.Certificate{f.sender.cert}, VerifierOptions{Allowed: []Algorithm{}}, "allowed algorithm list is empty"},
 		{"unknown algorithm", []*x509.Certificate{f.sender.cert}, VerifierOptions{Allowed: []Algorithm{Algorithm(42)}}, "unknown signature algorithm"},
+		{"EC certificate, ECDSA not allowed", []*x509.Certificate{f.sender.cert, f.ecSender.cert}, VerifierOptions{},
+			"has an EC P-256 key, but no allowed algorithm (rsa-sha256, rsa-sha512) uses that key: allow ecdsa-sha256"},
+		{"EC P-384 certificate, only ecdsa-sha256 allowed", []*x509.Certificate{f.ec384.cert}, VerifierOptions{Allowed: []Algorithm{ECDSASHA256}},
+			"allow ecdsa-sha384"},
+		{"RSA certificate, only ECDSA allowed", []*x509.Certificate{f.sender.cert}, VerifierOptions{Allowed: []Algorithm{ECDSASHA256}},
+			"has an RSA-2048 key, but no allowed algorithm (ecdsa-sha256) uses that key: allow rsa-sha256"},
+		{"EC P-521 certificate", []*x509.Certificate{ecKeyPair(t, elliptic.P521()).cert}, VerifierOptions{Allowed: allAlgorithms},
+			"EC P-521 is not supported"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

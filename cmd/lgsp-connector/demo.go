@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -29,13 +30,17 @@ func newDemoCmd() *cobra.Command {
 		Use:   "demo",
 		Short: "Chạy thử trên dữ liệu mẫu và LGSP sandbox / Run on a sample legacy database and the LGSP sandbox",
 		Long: `demo tạo một cơ sở dữ liệu một cửa mẫu (SQLite, hồ sơ tiếng Việt, kèm một số dòng lỗi và
-vài tệp đính kèm), một chứng thư ký số và một LGSP sandbox chạy trong tiến trình, rồi chạy toàn bộ
-đường ống thật hai lần trên cùng dữ liệu: gửi kho dữ liệu Thành phố (hcm-lgsp, XML ký số), rồi gửi
+vài tệp đính kèm), một CSDL khảo sát hài lòng mẫu (nguồn thứ hai: phiếu đánh giá, có phiếu ki-ốt
+gửi lại và mã cán bộ/câu hỏi chưa ánh xạ), một chứng thư ký số và một LGSP sandbox chạy trong
+tiến trình, rồi chạy toàn bộ đường ống thật hai lần: gửi kho dữ liệu Thành phố (hcm-lgsp, XML ký
+số, gồm cả đánh giá DanhGia), rồi gửi
 Cổng DVCQG (dvcqg: phiên đăng nhập, DongBoHoSoMC, CapNhatTienDoHoSoMC, danh mục dùng chung,
 thống kê tháng DongBoThongKeHoSo, và API tra cứu/tải tệp mà Cổng gọi lại).
 demo builds a sample legacy one-stop database (SQLite, Vietnamese dossiers, some bad rows, a few
-attachment files), a signing certificate and an in-process LGSP sandbox, then runs the real
-pipeline twice over the same data: to the city platform (hcm-lgsp, signed XML), then to the
+attachment files), a sample satisfaction-survey database (a second source: answers, some re-sent
+by a kiosk, some with an officer or question the mapping does not know), a signing certificate and
+an in-process LGSP sandbox, then runs the real pipeline twice: to the city platform (hcm-lgsp,
+signed XML, DanhGia ratings included), then to the
 national portal (dvcqg: session, DongBoHoSoMC, CapNhatTienDoHoSoMC, shared catalogs, the
 month's DongBoThongKeHoSo, and the lookup/download API the portal calls back).`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -46,7 +51,7 @@ month's DongBoThongKeHoSo, and the lookup/download API the portal calls back).`,
 			o.Logger = logging.New(os.Stderr, logging.Options{Level: level, Format: "text", Mask: true})
 			out := cmd.OutOrStdout()
 			if !asJSON {
-				fmt.Fprintf(out, "lgsp-connector demo: tạo %d hồ sơ mẫu (+%d dòng lỗi) và LGSP sandbox…\n", o.Dossiers, o.BadRows)
+				fmt.Fprintf(out, "lgsp-connector demo: tạo %d hồ sơ mẫu (+%d dòng lỗi), %d phiếu khảo sát và LGSP sandbox…\n", o.Dossiers, o.BadRows, o.Ratings)
 			}
 			if !once {
 				o.Live = true
@@ -91,6 +96,7 @@ month's DongBoThongKeHoSo, and the lookup/download API the portal calls back).`,
 	f.StringVar(&o.Dir, "dir", "", "thư mục làm việc (mặc định: thư mục tạm) / working directory (default: a temporary one)")
 	f.IntVar(&o.Dossiers, "dossiers", 2000, "số hồ sơ mẫu hợp lệ / number of good sample dossiers")
 	f.IntVar(&o.BadRows, "bad-rows", 60, "số dòng lỗi cố ý / number of deliberately bad rows")
+	f.IntVar(&o.Ratings, "ratings", demo.DefaultRatings, "số phiếu đánh giá hợp lệ trong CSDL khảo sát mẫu / good answers in the sample survey database")
 	f.Float64Var(&o.ErrorRate, "error-rate", 0.05, "tỉ lệ lỗi 5xx của sandbox / sandbox 5xx rate")
 	f.Float64Var(&o.ThrottleRate, "throttle-rate", 0.02, "tỉ lệ 429 của sandbox / sandbox 429 rate")
 	f.BoolVarP(&verbose, "verbose", "v", false, "ghi nhật ký chi tiết / verbose logs")
@@ -100,7 +106,7 @@ month's DongBoThongKeHoSo, and the lookup/download API the portal calls back).`,
 func printSummary(w io.Writer, s demo.Summary, exportDir string) {
 	fmt.Fprintf(w, `
 Kết quả / Result (%s)
-  đã đọc / read                     %6d  (%d hồ sơ, %d bước xử lý, %d dòng lỗi)
+  đã đọc / read                     %6d  (%d hồ sơ, %d bước xử lý, %d dòng lỗi, %d dòng khảo sát)
   đã xếp hàng / queued              %6d
   đã gửi thành công / delivered     %6d
   cách ly / quarantined             %6d
@@ -110,13 +116,32 @@ Kết quả / Result (%s)
   tốc độ / throughput               %6.0f gói/s
   sandbox: nhận %d, duy nhất %d, trùng %d, từ chối %d, lỗi giả lập 5xx %d / 429 %d
   thư mục làm việc / work dir       %s
-`, s.Duration.Round(time.Millisecond), s.Read, s.Dossiers+s.BadRows, s.Steps, s.BadRows, s.Queued, s.Delivered, s.Quarantined, s.Failed,
+`, s.Duration.Round(time.Millisecond), s.Read, s.Dossiers+s.BadRows, s.Steps, s.BadRows, s.Ratings.Read, s.Queued, s.Delivered, s.Quarantined, s.Failed,
 		s.DuplicatesDropped, s.Retries, s.Throttled, s.PacketsPerSec,
 		s.Sandbox.Received, s.Sandbox.Unique, s.Sandbox.Duplicates, s.Sandbox.Rejected, s.Sandbox.Injected5xx, s.Sandbox.Injected429, s.Dir)
+	printRatings(w, s.Ratings)
 	if exportDir != "" {
 		fmt.Fprintf(w, "  đã xuất / exported                %6d gói → %s (kiểm tra: xmlsec1 --verify --trusted-pem %s/signing-cert.pem FILE.xml)\n", s.Exported, exportDir, exportDir)
 	}
 	printPortal(w, s)
+}
+
+// printRatings shows what the city connector did with the sample
+// satisfaction survey, its second source.
+func printRatings(w io.Writer, r demo.RatingsSummary) {
+	fmt.Fprintf(w, `  trong đó đánh giá hài lòng / of which satisfaction ratings (sources.khao_sat, CSDL khảo sát / survey database):
+    đã đọc / read                   %6d  (%d phiếu hợp lệ, %d gửi lại từ ki-ốt, %d không ánh xạ được / %d good, %d kiosk re-sends, %d unmappable)
+    đã gửi thành công / delivered   %6d  (sandbox giữ / the sandbox holds %d)
+    cách ly / quarantined           %6d`, r.Read, r.SampleRatings, r.SampleResends, r.SampleUnmappable, r.SampleRatings, r.SampleResends, r.SampleUnmappable,
+		r.Delivered, r.Sandbox, r.Quarantined)
+	if len(r.QuarantinedBy) > 0 {
+		var parts []string
+		for _, field := range sortedKeys(r.QuarantinedBy) {
+			parts = append(parts, fmt.Sprintf("%s %d", field, r.QuarantinedBy[field]))
+		}
+		fmt.Fprintf(w, "  (theo trường / by field: %s)", strings.Join(parts, ", "))
+	}
+	fmt.Fprintf(w, "\n    trùng bị bỏ / duplicates dropped %5d  (ki-ốt gửi lại cùng MaPhieu / kiosk re-sent the same MaPhieu)\n", r.DuplicatesDropped)
 }
 
 // printPortal shows the national portal connector's part of the demo.
@@ -152,6 +177,18 @@ Cổng DVCQG / national portal (lgsp.profile dvcqg, cùng CSDL mẫu và sandbox
 		sent = "đã gửi lên Cổng / sent to the portal (DongBoThongKeHoSo)"
 	}
 	fmt.Fprintf(w, "Tính trong / computed in %s; %s\n", time.Duration(s.Statistics.Seconds*float64(time.Second)).Round(time.Millisecond), sent)
+	if mr := s.MonthlyRatings; len(mr.Items) > 0 {
+		sent := "chưa gửi / not sent"
+		if mr.Sent {
+			sent = "đã gửi lên Cổng / sent to the portal (DongBoDanhGia)"
+		}
+		fmt.Fprintf(w, "\nTổng hợp đánh giá hài lòng / satisfaction summary %s: đọc %d dòng khảo sát, đếm %d mức độ / %d survey rows read, %d levels counted; %s\n",
+			mr.Period, mr.Read, mr.Counted, mr.Read, mr.Counted, sent)
+		for _, it := range mr.Items {
+			fmt.Fprintf(w, "    %5d người / respondents: rất hài lòng %s, hài lòng %s, chưa hài lòng %s — %s\n", it.TongSoNguoiDanhGia,
+				it.PhanTramDanhGiaRatHaiLong, it.PhanTramDanhGiaHaiLong, it.PhanTramDanhGiaChuaHaiLong, it.NoiDung)
+		}
+	}
 	in := s.Inbound
 	fmt.Fprintf(w, `
 API cho Cổng gọi / inbound API for the portal %s

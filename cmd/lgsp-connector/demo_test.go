@@ -16,10 +16,13 @@ import (
 // TestDemoOnceJSON: `demo --once --json` ends with one JSON line whose
 // figures add up: everything queued was delivered despite the sandbox's
 // injected 5xx and 429, every bad row was quarantined, nothing failed, and
-// every row read is accounted for exactly once.
+// every row read is accounted for exactly once. The survey's 60 answers
+// come with, for 10 bad rows, one unknown officer, one unknown question
+// and three kiosk re-sends: 65 rows, 60 ratings delivered.
 func TestDemoOnceJSON(t *testing.T) {
-	const dossiers, bad = 200, 10
-	r := mustExecute(t, "demo", "--once", "--json", "--dossiers", strconv.Itoa(dossiers), "--bad-rows", strconv.Itoa(bad), "--dir", t.TempDir())
+	const dossiers, bad, ratings = 200, 10, 60
+	r := mustExecute(t, "demo", "--once", "--json", "--dossiers", strconv.Itoa(dossiers), "--bad-rows", strconv.Itoa(bad),
+		"--ratings", strconv.Itoa(ratings), "--dir", t.TempDir())
 
 	lines := strings.Split(strings.TrimRight(r.stdout, "\n"), "\n")
 	last := lines[len(lines)-1]
@@ -50,8 +53,20 @@ func TestDemoOnceJSON(t *testing.T) {
 	if n["delivered"] != n["queued"] {
 		t.Errorf("delivered %d, queued %d: want equal", n["delivered"], n["queued"])
 	}
-	if n["quarantined"] != bad {
-		t.Errorf("quarantined %d, want the %d bad rows", n["quarantined"], bad)
+	rt := numbers(t, sum, "ratings", "sample_rows", "sample_ratings", "sample_resends", "sample_unmappable", "read", "queued", "delivered",
+		"quarantined", "duplicates_dropped", "sandbox_ratings")
+	if rt["sample_rows"] != ratings+5 || rt["sample_ratings"] != ratings || rt["sample_resends"]+rt["sample_unmappable"] != 5 || rt["sample_unmappable"] < 2 ||
+		rt["read"] != ratings+5 || rt["queued"] != ratings || rt["delivered"] != ratings || rt["sandbox_ratings"] != ratings ||
+		rt["quarantined"] != rt["sample_unmappable"] || rt["duplicates_dropped"] != rt["sample_resends"] {
+		t.Errorf("ratings %v: want %d rows read, %d delivered, the unmappable ones quarantined, the re-sends dropped", sum["ratings"], ratings+5, ratings)
+	}
+	byField := numbers(t, sum["ratings"].(map[string]any), "quarantined_by_field", "MaCanBo", "MaTieuChi")
+	if byField["MaCanBo"] < 1 || byField["MaTieuChi"] < 1 || byField["MaCanBo"]+byField["MaTieuChi"] != rt["quarantined"] {
+		t.Errorf("ratings quarantined by field %v: want MaCanBo and MaTieuChi, %d in all", byField, rt["quarantined"])
+	}
+	if n["quarantined"] != bad+rt["quarantined"] || n["duplicates_dropped"] != rt["duplicates_dropped"] {
+		t.Errorf("quarantined %d, duplicates %d: want the %d bad rows and the ratings' %d quarantined, %d dropped",
+			n["quarantined"], n["duplicates_dropped"], bad, rt["quarantined"], rt["duplicates_dropped"])
 	}
 	if n["failed"] != 0 {
 		t.Errorf("failed %d, want 0", n["failed"])
@@ -59,20 +74,21 @@ func TestDemoOnceJSON(t *testing.T) {
 	if got := n["queued"] + n["quarantined"] + n["duplicates_dropped"]; n["read"] != got {
 		t.Errorf("read %d != queued %d + quarantined %d + duplicates %d", n["read"], n["queued"], n["quarantined"], n["duplicates_dropped"])
 	}
-	// One packet per good dossier and per processing step.
-	if want := dossiers + n["sample_steps"]; n["queued"] != want {
-		t.Errorf("queued %d, want %d dossiers + %d steps", n["queued"], dossiers, n["sample_steps"])
+	// One packet per good dossier, per processing step and per rating.
+	if want := dossiers + n["sample_steps"] + ratings; n["queued"] != want {
+		t.Errorf("queued %d, want %d dossiers + %d steps + %d ratings", n["queued"], dossiers, n["sample_steps"], ratings)
 	}
 	sb, _ := sum["sandbox"].(map[string]any)
 	if sb == nil || sb["unique"] != json.Number(strconv.FormatInt(n["delivered"], 10)) {
 		t.Errorf("sandbox stats %v: want unique = delivered %d", sum["sandbox"], n["delivered"])
 	}
 
-	// The national portal connector, over the same rows.
+	// The national portal connector, over the same one-stop rows (the
+	// survey is the city connector's alone).
 	portal := numbers(t, sum, "portal", "read", "queued", "delivered", "quarantined", "failed", "held_for_quarantined_dossiers",
 		"portal_dossiers", "portal_steps", "sessions_expired", "session_rejected")
-	if portal["read"] != n["read"] || portal["queued"] != n["queued"] || portal["quarantined"] != bad || portal["failed"] != 0 {
-		t.Errorf("portal totals %v: want the city connector's read %d and queued %d, %d quarantined, none failed", portal, n["read"], n["queued"], bad)
+	if read, queued := n["read"]-rt["read"], n["queued"]-rt["queued"]; portal["read"] != read || portal["queued"] != queued || portal["quarantined"] != bad || portal["failed"] != 0 {
+		t.Errorf("portal totals %v: want the city connector's read %d and queued %d of the one-stop database, %d quarantined, none failed", portal, read, queued, bad)
 	}
 	if portal["delivered"]+portal["held_for_quarantined_dossiers"] != portal["queued"] || portal["held_for_quarantined_dossiers"] < bad {
 		t.Errorf("portal delivered %d + held %d != queued %d, or fewer held than the %d quarantined dossiers", portal["delivered"], portal["held_for_quarantined_dossiers"], portal["queued"], bad)
@@ -83,9 +99,12 @@ func TestDemoOnceJSON(t *testing.T) {
 	if portal["sessions_expired"] == 0 || portal["session_rejected"] == 0 {
 		t.Errorf("portal sessions %v: want expired sessions renewed", portal)
 	}
-	calls := numbers(t, sum, "dvcqg", "login", "TraCuuHoSo", "DongBoHoSoMC", "CapNhatTienDoHoSoMC", "DongBoThongKeHoSo", "LayThuTuc")
-	if calls["login"] < 2 || calls["DongBoHoSoMC"] < dossiers || calls["CapNhatTienDoHoSoMC"] < portal["portal_steps"] || calls["DongBoThongKeHoSo"] < 1 {
-		t.Errorf("portal calls %v: want a re-login, a DongBoHoSoMC per dossier, a CapNhatTienDoHoSoMC per step, DongBoThongKeHoSo", calls)
+	calls := numbers(t, sum, "dvcqg", "login", "TraCuuHoSo", "DongBoHoSoMC", "CapNhatTienDoHoSoMC", "DongBoThongKeHoSo", "DongBoDanhGia", "LayThuTuc")
+	if calls["login"] < 2 || calls["DongBoHoSoMC"] < dossiers || calls["CapNhatTienDoHoSoMC"] < portal["portal_steps"] || calls["DongBoThongKeHoSo"] < 1 || calls["DongBoDanhGia"] < 1 {
+		t.Errorf("portal calls %v: want a re-login, a DongBoHoSoMC per dossier, a CapNhatTienDoHoSoMC per step, DongBoThongKeHoSo, DongBoDanhGia", calls)
+	}
+	if mr := numbers(t, sum, "monthly_ratings", "read", "counted"); mr["counted"] == 0 || mr["read"] < mr["counted"] {
+		t.Errorf("monthly ratings %v: want the month's overall answers counted", sum["monthly_ratings"])
 	}
 	st := numbers(t, sum, "statistics", "SoNhanTrongKy", "SoTonKyTruoc", "TongSoXuLy", "TongDaXuLy", "TongXuLyDungHan", "TongXuLyTreHan",
 		"TongChuaXuLy", "TongChuaXuLyTrongHan", "TongChuaXuLyTreHan")
@@ -145,15 +164,16 @@ var (
 
 // TestDemoExportVerifiesWithXmlsec1: `demo --once --export-dir DIR`
 // writes the certificate and exactly one file per delivered packet, and
-// an independent implementation (xmlsec1) accepts every signature, of both
-// packet kinds, and rejects a packet with one byte of its text changed.
+// an independent implementation (xmlsec1) accepts every signature, of all
+// three packet kinds (ratings from the survey source included), and
+// rejects a packet with one byte of its text changed.
 func TestDemoExportVerifiesWithXmlsec1(t *testing.T) {
 	xmlsec1, err := exec.LookPath("xmlsec1")
 	if err != nil {
 		t.Fatalf("xmlsec1 is required (apt-get install xmlsec1, or ./scripts/services.sh): %v", err)
 	}
 	out, work := t.TempDir(), t.TempDir()
-	r := mustExecute(t, "demo", "--once", "--export-dir", out, "--dir", work, "--dossiers", "150", "--bad-rows", "5")
+	r := mustExecute(t, "demo", "--once", "--export-dir", out, "--dir", work, "--dossiers", "150", "--bad-rows", "5", "--ratings", "40")
 
 	m := deliveredRE.FindStringSubmatch(r.stdout)
 	if m == nil {
@@ -195,8 +215,12 @@ func TestDemoExportVerifiesWithXmlsec1(t *testing.T) {
 			kinds[string(k[1])]++
 		}
 	}
-	if kinds["HoSo"] != 150 || kinds["TienDoXuLy"] == 0 || kinds["HoSo"]+kinds["TienDoXuLy"] != delivered {
-		t.Fatalf("exported packet kinds %v: want 150 HoSo and the rest TienDoXuLy", kinds)
+	if kinds["HoSo"] != 150 || kinds["DanhGia"] != 40 || kinds["TienDoXuLy"] == 0 || kinds["HoSo"]+kinds["DanhGia"]+kinds["TienDoXuLy"] != delivered {
+		t.Fatalf("exported packet kinds %v: want 150 HoSo, 40 DanhGia and the rest TienDoXuLy", kinds)
+	}
+	// The text summary has the ratings' own lines.
+	if m := regexp.MustCompile(`satisfaction ratings[^\n]*\n\s+đã đọc / read\s+(\d+)[^\n]*\n\s+đã gửi thành công / delivered\s+40\s+\(sandbox giữ / the sandbox holds 40\)`).FindStringSubmatch(r.stdout); m == nil || m[1] != "44" {
+		t.Errorf("summary lacks the ratings' 44 rows read and 40 delivered (40 answers; with bad rows 1 unknown officer, 1 unknown question, 2 re-sends):\n%s", r.stdout)
 	}
 
 	// Every file in one xmlsec1 run (it stops at the first failure).
@@ -209,15 +233,22 @@ func TestDemoExportVerifiesWithXmlsec1(t *testing.T) {
 		t.Fatalf("xmlsec1 reported %d OK for %d files:\n%s", ok, len(files), tail(res, 2000))
 	}
 
-	// One byte of the text changed: xmlsec1 must refuse it.
-	victim := files[0]
-	b, err := os.ReadFile(victim)
-	if err != nil {
-		t.Fatal(err)
+	// One byte of the text changed: xmlsec1 must refuse it. The victim is
+	// the first packet with a dossier code (a rating may have none).
+	var (
+		b   []byte
+		loc []int
+	)
+	for _, f := range files {
+		if b, err = os.ReadFile(f); err != nil {
+			t.Fatal(err)
+		}
+		if loc = maHoSoRE.FindIndex(b); loc != nil {
+			break
+		}
 	}
-	loc := maHoSoRE.FindIndex(b)
 	if loc == nil {
-		t.Fatalf("no MaHoSo ending in a digit in %s", victim)
+		t.Fatal("no exported packet has a MaHoSo ending in a digit")
 	}
 	i := loc[1] - len("</MaHoSo>") - 1
 	b[i] = '0' + (b[i]-'0'+1)%10

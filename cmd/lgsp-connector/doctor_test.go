@@ -92,6 +92,10 @@ func TestDoctorHealthyInstallation(t *testing.T) {
 	if strings.Join(names, "\n") != strings.Join(doctorNames, "\n") || len(checks) != len(doctorNames) {
 		t.Errorf("doctor ran checks:\n%s\nwant:\n%s", res.stdout, strings.Join(doctorNames, "\n"))
 	}
+	// The signing check says which algorithm and key type are in use.
+	if !strings.Contains(res.stdout, "thuật toán / algorithm rsa-sha256, khóa / key RSA-2048") {
+		t.Errorf("the signing check does not name the algorithm and key:\n%s", res.stdout)
+	}
 }
 
 // TestDoctorReportsBrokenInstallations: each broken part of an

@@ -39,6 +39,14 @@ type genSampleOptions struct {
 	// log flush per group instead of one per statement (measured 1.5× faster
 	// on MariaDB with innodb_flush_log_at_trx_commit=1).
 	CommitEvery int
+
+	// The satisfaction survey's database (gensample_survey.go): answers
+	// about the dossiers of this run, in the survey vendor's schema.
+	SurveyDriver, SurveyDSN string
+	Ratings                 int
+	UnmappedOfficers        int
+	UnmappedCriteria        int
+	Resends                 int
 }
 
 // sampleTables are the tables sampledata writes, parents first.
@@ -58,14 +66,34 @@ func newGenSampleCmd() *cobra.Command {
 bảng hs_hoso, hs_qua_trinh, hs_tai_lieu như sản phẩm "ISO điện tử" thường có.
 Từ chối ghi vào bảng đã có dữ liệu, trừ khi có --reset (xóa trước) hoặc --append (thêm sau).
 
+Với --ratings N --survey-dsn …, gen-sample ghi thêm N phiếu đánh giá hài lòng về các hồ sơ vừa
+tạo vào CSDL riêng của hệ thống khảo sát (bảng dg_phieu: ki-ốt, ứng dụng di động, web, phiếu giấy),
+kèm phiếu ki-ốt gửi lại (--resends) và phiếu có mã cán bộ/câu hỏi chưa ánh xạ (--unmapped-officers,
+--unmapped-criteria) mà connector phải cách ly.
+
 gen-sample writes deterministic Vietnamese sample dossiers (same --seed, same rows)
 into the sample legacy schema (hs_hoso, hs_qua_trinh, hs_tai_lieu). It refuses to
 write into tables that already hold rows unless --reset (empty them first) or
 --append (add dossiers after the existing ones, with later dates) is given.
-Average processing steps per dossier ≈ (1 + --max-steps) / 2.`,
+Average processing steps per dossier ≈ (1 + --max-steps) / 2.
+
+With --ratings N --survey-dsn DSN it also fills the satisfaction survey's own
+database (table dg_phieu, as a kiosk/mobile/web survey vendor keeps it; MySQL,
+PostgreSQL or SQLite, --survey-driver, default --driver) with N answers about the
+dossiers written in the same run, plus --resends kiosk re-sends (a new row with
+the same ma_phieu: the connector must drop it as a duplicate) and answers with an
+officer id (--unmapped-officers) or a question code (--unmapped-criteria) that the
+sample mapping does not know: the connector must quarantine them. The survey
+table must be empty or emptied with --reset; ratings cannot be appended.
+--create-schema creates the table (and on MySQL the database; a PostgreSQL
+database must exist). The summary lists the known officer ids and question
+codes, for the mapping's code tables.`,
 		Example: `  lgsp-connector gen-sample --driver mysql --dsn 'root@tcp(127.0.0.1:3306)/lgsp_bench' \
       --dossiers 1000000 --max-steps 9 --bad-rows 0 --seed 1 --create-schema
-  lgsp-connector gen-sample --driver sqlite --dsn file:legacy.db --dossiers 5000 --create-schema --reset`,
+  lgsp-connector gen-sample --driver sqlite --dsn file:legacy.db --dossiers 5000 --create-schema --reset
+  lgsp-connector gen-sample --driver mysql --dsn 'root@tcp(127.0.0.1:3306)/motcua' --dossiers 2000 \
+      --survey-dsn 'root@tcp(127.0.0.1:3306)/khao_sat' --ratings 5000 --resends 100 \
+      --unmapped-officers 20 --unmapped-criteria 10 --create-schema --reset`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			sum, err := genSample(cmd.Context(), cmd.ErrOrStderr(), o)
@@ -90,6 +118,12 @@ Average processing steps per dossier ≈ (1 + --max-steps) / 2.`,
 	f.BoolVar(&o.Append, "append", false, "thêm sau dữ liệu đã có / add dossiers after the existing rows")
 	f.BoolVar(&o.Reset, "reset", false, "xóa dữ liệu mẫu cũ trước khi ghi / delete the existing sample rows first")
 	f.IntVar(&o.CommitEvery, "commit-every", 20, "số lệnh INSERT nhiều dòng mỗi giao dịch / multi-row INSERTs per transaction")
+	f.StringVar(&o.SurveyDSN, "survey-dsn", "", "CSDL khảo sát hài lòng / satisfaction survey database, e.g. root@tcp(127.0.0.1:3306)/khao_sat or file:khao-sat.db")
+	f.StringVar(&o.SurveyDriver, "survey-driver", "", "mysql, postgres hoặc / or sqlite (mặc định / default: --driver)")
+	f.IntVar(&o.Ratings, "ratings", 0, "số phiếu đánh giá hợp lệ / good survey answers (needs --survey-dsn)")
+	f.IntVar(&o.Resends, "resends", 0, "số phiếu ki-ốt gửi lại (trùng ma_phieu) / kiosk re-sends (same ma_phieu)")
+	f.IntVar(&o.UnmappedOfficers, "unmapped-officers", 0, "số phiếu có mã cán bộ chưa ánh xạ / answers with an unknown officer id")
+	f.IntVar(&o.UnmappedCriteria, "unmapped-criteria", 0, "số phiếu có mã câu hỏi chưa ánh xạ / answers with an unknown question code")
 	return cmd
 }
 
@@ -103,6 +137,7 @@ type genSummary struct {
 	Days             int
 	Elapsed          time.Duration
 	Reset, Appended  bool
+	Survey           *surveySummary // nil without --ratings
 }
 
 func (s genSummary) rows() int {
@@ -128,6 +163,7 @@ func (s genSummary) print(w io.Writer) {
 	if s.Stats.BadDossiers > 0 {
 		fmt.Fprintf(w, "  %d hồ sơ lỗi sẽ bị cách ly, theo thứ tự các loại lỗi / bad dossiers will be quarantined, defects in rotation: %s\n", s.Stats.BadDossiers, badKindNames())
 	}
+	s.Survey.print(w)
 }
 
 func badKindNames() string {
@@ -166,6 +202,7 @@ func (o genSampleOptions) validate() error {
 			errs = append(errs, fmt.Errorf("--start %q: want YYYY-MM-DD", o.Start))
 		}
 	}
+	errs = append(errs, o.validateSurvey()...)
 	return errors.Join(errs...)
 }
 
@@ -181,6 +218,12 @@ func genSample(ctx context.Context, progressOut io.Writer, o genSampleOptions) (
 	if err != nil {
 		return genSummary{}, err
 	}
+	// The survey database is checked before anything is written.
+	survey, err := prepareSurvey(ctx, o)
+	if err != nil {
+		return genSummary{}, err
+	}
+	defer survey.close()
 	if o.CreateSchema && o.Driver == "mysql" {
 		if err := createMySQLDatabase(ctx, dsn); err != nil {
 			return genSummary{}, err
@@ -253,10 +296,11 @@ func genSample(ctx context.Context, progressOut io.Writer, o genSampleOptions) (
 	progress := newGenProgress(progressOut, total)
 	hooks.onDossiers = progress.add
 	start := time.Now()
-	st, genErr := sampledata.Generate(ctx, db, dialect, sampledata.Options{
+	genOpts := sampledata.Options{
 		Seed: o.Seed, Dossiers: o.Dossiers, BadRows: o.BadRows, MaxStepsPerDossier: o.MaxSteps,
 		Start: sum.Start, Days: sum.Days, UnitCode: o.UnitCode,
-	})
+	}
+	st, genErr := sampledata.Generate(ctx, db, dialect, genOpts)
 	if genErr == nil {
 		genErr = hooks.commitAll(ctx)
 	} else {
@@ -268,6 +312,11 @@ func genSample(ctx context.Context, progressOut io.Writer, o genSampleOptions) (
 	if genErr != nil {
 		committed := hooks.committedDossiers.Load()
 		return sum, fmt.Errorf("gen-sample: stopped after %d of %d dossiers were committed to %q: %w; run again with --reset to start over", committed, total, dbName, genErr)
+	}
+	if survey != nil {
+		if sum.Survey, err = survey.generate(ctx, o, genOpts); err != nil {
+			return sum, err
+		}
 	}
 	return sum, nil
 }

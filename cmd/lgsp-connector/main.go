@@ -54,6 +54,6 @@ packets and delivers them to HCM LGSP without loss or duplicates.`,
 		SilenceErrors: true,
 		Version:       version,
 	}
-	root.AddCommand(newDemoCmd(), newRunCmd(), newOnceCmd(), newDoctorCmd(), newLogCmd(), newRetryCmd(), newSandboxCmd(), newConfigCmd(), newGenSampleCmd(), newStatsCmd(), newCatalogsCmd())
+	root.AddCommand(newDemoCmd(), newRunCmd(), newOnceCmd(), newDoctorCmd(), newLogCmd(), newRetryCmd(), newSandboxCmd(), newConfigCmd(), newGenSampleCmd(), newStatsCmd(), newRatingsCmd(), newCatalogsCmd())
 	return root
 }

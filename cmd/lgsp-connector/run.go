@@ -160,6 +160,9 @@ func runForever(ctx context.Context, a *app.App, log *slog.Logger) error {
 			return err
 		}
 	}
+	if err := addRatingsJob(ctx, sch, cfg, a.Catalogs, log, time.Now); err != nil {
+		return err
+	}
 	if a.Inbound != nil {
 		if err := a.Inbound.Start(ctx); err != nil {
 			return err
@@ -170,7 +173,7 @@ func runForever(ctx context.Context, a *app.App, log *slog.Logger) error {
 			_ = a.Inbound.Shutdown(c)
 		}()
 	}
-	log.Info("lgsp-connector started", "unit", cfg.Unit.Code, "source", cfg.Source.Type, "lgsp", cfg.LGSP.BaseURL, "poll", cfg.Schedule.Poll, "store", cfg.Store.Path)
+	log.Info("lgsp-connector started", "unit", cfg.Unit.Code, "sources", sourcesList(cfg), "lgsp", cfg.LGSP.BaseURL, "poll", cfg.Schedule.Poll, "store", cfg.Store.Path)
 	sch.Start()
 	// A first poll right away rather than waiting for the first tick; it
 	// goes through the scheduler so it never overlaps a scheduled one.

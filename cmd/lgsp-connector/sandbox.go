@@ -21,7 +21,7 @@ import (
 func newSandboxCmd() *cobra.Command {
 	var (
 		listen, clientID, clientSecret, storeDir, tlsCert, tlsKey string
-		trust, outages                                            []string
+		trust, outages, allowAlgorithms                           []string
 		o                                                         sandbox.Options
 		verbose                                                   bool
 	)
@@ -49,7 +49,17 @@ func newSandboxCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				v, err := signing.NewVerifier(certs)
+				// nil keeps the verifier's default (RSA only): ECDSA is
+				// accepted only when asked for by name.
+				var vo signing.VerifierOptions
+				for _, name := range allowAlgorithms {
+					alg, err := signing.ParseAlgorithm(name)
+					if err != nil {
+						return fmt.Errorf("--allow-algorithm: %w", err)
+					}
+					vo.Allowed = append(vo.Allowed, alg)
+				}
+				v, err := signing.NewVerifierWithOptions(certs, vo)
 				if err != nil {
 					return err
 				}
@@ -96,6 +106,7 @@ func newSandboxCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&listen, "listen", "127.0.0.1:8089", "địa chỉ lắng nghe / listen address")
 	f.StringSliceVar(&trust, "trust", nil, "chứng thư ký số được tin cậy (PEM), có thể lặp / trusted signing certificates (PEM), repeatable")
+	f.StringSliceVar(&allowAlgorithms, "allow-algorithm", nil, "thuật toán chữ ký được chấp nhận, có thể lặp; mặc định rsa-sha256, rsa-sha512 / accepted signature algorithms, repeatable; default rsa-sha256, rsa-sha512 (ECDSA only if listed, e.g. ecdsa-sha256)")
 	f.StringVar(&clientID, "client-id", "lgsp-connector", "client_id được chấp nhận / accepted client_id")
 	f.StringVar(&clientSecret, "client-secret", "", "client_secret được chấp nhận (hoặc LGSP_SANDBOX_CLIENT_SECRET) / accepted client_secret")
 	f.Float64Var(&o.ErrorRate, "error-rate", 0, "tỉ lệ trả lỗi 5xx / fraction of 5xx answers")

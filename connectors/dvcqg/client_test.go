@@ -288,6 +288,43 @@ func TestStatisticsAreStored(t *testing.T) {
 	}
 }
 
+// The month's summary goes in one call, its items byte for byte; the
+// portal keeps it per unit and month. A malformed item is never sent.
+func TestRatingsSummaryIsStored(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	items := [][]byte{
+		[]byte(`{"NgayTongHop":"9-2026","TongSoNguoiDanhGia":8,"PhanTramDanhGiaRatHaiLong":"13%","PhanTramDanhGiaHaiLong":"87%","PhanTramDanhGiaChuaHaiLong":"0%",` +
+			`"PhanTramDanhGiaDichVuRatHaiLong":"13%","PhanTramDanhGiaDichVuHaiLong":"87%","PhanTramDanhGiaDichVuChuaHaiLong":"0%",` +
+			`"DanhSachNoiDungYKien":"","MaThuTuc":"","NoiDung":"Mức độ hài lòng chung","Madonvi":"` + unitCode + `","TenDonVi":"UBND phường Bến Thành"}`),
+		[]byte(`{"NgayTongHop":"9-2026","TongSoNguoiDanhGia":0,"PhanTramDanhGiaRatHaiLong":"0%","PhanTramDanhGiaHaiLong":"0%","PhanTramDanhGiaChuaHaiLong":"0%",` +
+			`"PhanTramDanhGiaDichVuRatHaiLong":"0%","PhanTramDanhGiaDichVuHaiLong":"0%","PhanTramDanhGiaDichVuChuaHaiLong":"0%",` +
+			`"DanhSachNoiDungYKien":"","MaThuTuc":"","NoiDung":"Thái độ cán bộ","Madonvi":"` + unitCode + `","TenDonVi":"UBND phường Bến Thành"}`),
+	}
+	if err := r.c.DongBoDanhGia(context.Background(), items); err != nil {
+		t.Fatal(err)
+	}
+	got, ok := r.sb.PortalRatings(unitCode, 2026, 9)
+	if !ok || len(got) != len(items) {
+		t.Fatalf("the portal holds %d items for September 2026 (%v), want %d", len(got), ok, len(items))
+	}
+	for i := range items {
+		if string(got[i]) != string(items[i]) {
+			t.Errorf("item %d stored as\n %s\nsent\n %s", i, got[i], items[i])
+		}
+	}
+	if n := r.calls(ServiceDongBoDanhGia); n != 1 {
+		t.Errorf("%d DongBoDanhGia calls, want 1 (the month in one call)", n)
+	}
+	for _, bad := range [][][]byte{nil, {[]byte(`[1]`)}, {items[0], []byte(`"x"`)}} {
+		if err := r.c.DongBoDanhGia(context.Background(), bad); err == nil {
+			t.Errorf("items %q were sent", bad)
+		}
+	}
+	if n := r.calls(ServiceDongBoDanhGia); n != 1 {
+		t.Errorf("%d DongBoDanhGia calls after refused items, want still 1", n)
+	}
+}
+
 // fixture reads a catalogue the sandbox answers from.
 func fixture(t *testing.T, service string) []map[string]any {
 	t.Helper()

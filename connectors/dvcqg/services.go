@@ -16,6 +16,7 @@ const (
 	ServiceCapNhatTienDoHoSoMC = "CapNhatTienDoHoSoMC"
 	ServiceTraCuuHoSo          = "TraCuuHoSo"
 	ServiceDongBoThongKeHoSo   = "DongBoThongKeHoSo"
+	ServiceDongBoDanhGia       = "DongBoDanhGia"
 )
 
 // MaxStepsPerCall is the most progress steps one CapNhatTienDoHoSoMC
@@ -137,6 +138,20 @@ func (c *Client) DongBoThongKeHoSo(ctx context.Context, item json.RawMessage) er
 	}
 	_, res := c.call(ctx, portalCall{endpoint: c.cfg.IntegrationEndpoint, service: ServiceDongBoThongKeHoSo,
 		messageID: c.newID(), madonvi: c.cfg.MaDonVi, data: [][]byte{item}})
+	return res.Err
+}
+
+// DongBoDanhGia sends one unit's monthly satisfaction summary: items are
+// the data objects of SPEC-dvcqg.md §9.2, one per survey question
+// (NgayTongHop "M-yyyy", TongSoNguoiDanhGia as a JSON number, the six
+// shares, NoiDung, Madonvi, TenDonVi …), sent byte for byte in one call:
+// the month's summary is one whole, never half sent.
+func (c *Client) DongBoDanhGia(ctx context.Context, items [][]byte) error {
+	if err := checkItems(ServiceDongBoDanhGia, items); err != nil {
+		return err
+	}
+	_, res := c.call(ctx, portalCall{endpoint: c.cfg.IntegrationEndpoint, service: ServiceDongBoDanhGia,
+		messageID: c.newID(), madonvi: c.cfg.MaDonVi, data: items})
 	return res.Err
 }
 

@@ -2,6 +2,7 @@ package isodientu
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -20,6 +21,9 @@ type StatisticsConfig struct {
 	Received string `mapstructure:"received"`
 	// Finished is the column holding the end of processing
 	// (NgayKetThucXuLy), NULL while the dossier is open, e.g. ngay_ket_thuc.
+	// For a stream of events that happen once (survey answers, processing
+	// steps) it is the same column as Received: the period then holds the
+	// rows dated in it, read as one index range.
 	Finished string `mapstructure:"finished"`
 	// Format is the Go layout of the two columns when they hold text. The
 	// period's bounds are then compared as text, so the layout must sort
@@ -43,9 +47,6 @@ func (c StatisticsConfig) validate(path string) []error {
 	}
 	if msg := checkColumnName(c.Finished, "the column holding the end of processing (NgayKetThucXuLy), e.g. ngay_ket_thuc"); msg != "" {
 		add("finished", "%s", msg)
-	}
-	if c.Received != "" && strings.EqualFold(c.Received, c.Finished) {
-		add("finished", "must differ from received %q", c.Received)
 	}
 	if f := c.Format; f != "" && !sortsLikeTime(f) {
 		add("format", "%q is not a Go time layout down to the second whose text sorts like time (year first), e.g. 2006-01-02 15:04:05", f)
@@ -108,6 +109,16 @@ func periodSQL(d dialect, query, received, finished string) string {
 		"\nUNION ALL\n" + part(fmt.Sprintf("%s < %s AND %s IS NULL", r, p(), f))
 }
 
+// events reports whether the stream's rows are events dated by one column
+// (received and finished name the same column).
+func (c StatisticsConfig) events() bool { return strings.EqualFold(c.Received, c.Finished) }
+
+// eventsSQL selects the rows dated in [from, to): one range on the column.
+func eventsSQL(d dialect, query, column string) string {
+	c := "src." + d.quote(column)
+	return "SELECT * FROM (\n" + query + "\n) src WHERE " + c + " >= " + d.placeholder(1) + " AND " + c + " < " + d.placeholder(2)
+}
+
 // periodQuery is the statement and arguments of ReadPeriod.
 func (s *Source) periodQuery(stream string, from, to time.Time) (*streamPlan, StatisticsConfig, string, []any, error) {
 	sp, err := s.plan(stream)
@@ -116,14 +127,17 @@ func (s *Source) periodQuery(stream string, from, to time.Time) (*streamPlan, St
 	}
 	sc := s.cfg.Streams[sp.name].Statistics
 	if !sc.enabled() {
-		return nil, sc, "", nil, fmt.Errorf("iso_dientu: stream %q cannot be read by period: set %s.streams.%s.statistics.received and .finished to its receipt and end columns (e.g. received: ngay_nhan, finished: ngay_ket_thuc)",
-			stream, keyPrefix, stream)
+		return nil, sc, "", nil, fmt.Errorf("iso_dientu: stream %q cannot be read by period: set %s.streams.%s.statistics.received and .finished to its receipt and end columns (e.g. received: ngay_nhan, finished: ngay_ket_thuc): %w",
+			stream, keyPrefix, stream, errors.ErrUnsupported)
 	}
 	if !from.Before(to) {
 		return nil, sc, "", nil, fmt.Errorf("iso_dientu: stream %q: period from %s to %s is empty; from must be before to", stream, from, to)
 	}
 	layout := sc.format(s.cfg.Driver)
 	f, t := bindTime(from, s.loc, layout), bindTime(to, s.loc, layout)
+	if sc.events() {
+		return sp, sc, eventsSQL(s.dialect, sp.query, sc.Received), []any{f, t}, nil
+	}
 	return sp, sc, periodSQL(s.dialect, sp.query, sc.Received, sc.Finished), []any{f, t, f, f, f}, nil
 }
 

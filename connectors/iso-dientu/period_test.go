@@ -132,6 +132,41 @@ func TestPostgresReadPeriod(t *testing.T) {
 	}
 }
 
+// A stream of events (received and finished the same column) reads the
+// rows dated in the period, by the received column alone.
+func TestEventsReadPeriod(t *testing.T) {
+	run := func(t *testing.T, src *Source) {
+		t.Helper()
+		// By ngay_nhan: rows 1, 2, 7, 8, 11 are dated in October.
+		if got, want := readPeriodKeys(t, src), []string{"1", "2", "7", "8", "11"}; !slices.Equal(got, want) {
+			t.Errorf("ReadPeriod(October) of events read %v, want %v", got, want)
+		}
+	}
+	events := func(format string) StreamConfig {
+		sc := periodStream(format)
+		sc.Statistics.Finished = sc.Statistics.Received
+		return sc
+	}
+	t.Run("sqlite", func(t *testing.T) {
+		path, db := sqliteDB(t)
+		mustExec(t, db, "CREATE TABLE hs_period (id INTEGER PRIMARY KEY, ngay_nhan TEXT, ngay_ket_thuc TEXT, ngay_cap_nhat TEXT NOT NULL)")
+		insertPeriodRows(t, db, "?, ?, ?, ?")
+		run(t, startSource(t, testConfig(DriverSQLite, path, events("")), func() time.Time { return farFuture }))
+	})
+	t.Run("mariadb", func(t *testing.T) {
+		dsn, db := mariaDB(t)
+		mustExec(t, db, "CREATE TABLE hs_period (id INT PRIMARY KEY, ngay_nhan DATETIME NULL, ngay_ket_thuc DATETIME NULL, ngay_cap_nhat DATETIME NOT NULL, KEY (ngay_nhan))")
+		insertPeriodRows(t, db, "?, ?, ?, ?")
+		run(t, startSource(t, testConfig(DriverMySQL, dsn, events("")), func() time.Time { return farFuture }))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		dsn, db := postgresDB(t)
+		mustExec(t, db, "CREATE TABLE hs_period (id BIGINT PRIMARY KEY, ngay_nhan TIMESTAMP NULL, ngay_ket_thuc TIMESTAMP NULL, ngay_cap_nhat TIMESTAMP NOT NULL)")
+		insertPeriodRows(t, db, "$1, $2, $3, $4")
+		run(t, startSource(t, testConfig(DriverPostgres, dsn, events("")), func() time.Time { return farFuture }))
+	})
+}
+
 func TestReadPeriodErrors(t *testing.T) {
 	path, db := sqliteDB(t)
 	mustExec(t, db, "CREATE TABLE hs_period (id INTEGER PRIMARY KEY, ngay_nhan TEXT, ngay_ket_thuc TEXT, ngay_cap_nhat TEXT NOT NULL)")
@@ -178,7 +213,7 @@ func TestStatisticsConfigValidation(t *testing.T) {
 		{"ok", StatisticsConfig{Received: "ngay_nhan", Finished: "ngay_ket_thuc", Format: "2006-01-02 15:04:05"}, nil},
 		{"ok ISO", StatisticsConfig{Received: "ngay_nhan", Finished: "ngay_ket_thuc", Format: "2006-01-02T15:04:05"}, nil},
 		{"finished missing", StatisticsConfig{Received: "ngay_nhan"}, []string{"x.statistics.finished: is required"}},
-		{"same column", StatisticsConfig{Received: "ngay", Finished: "NGAY"}, []string{`x.statistics.finished: must differ from received "ngay"`}},
+		{"same column: a stream of events", StatisticsConfig{Received: "ngay", Finished: "NGAY"}, nil},
 		{"not a column", StatisticsConfig{Received: "ngay nhan", Finished: "ngay_ket_thuc"}, []string{`x.statistics.received: "ngay nhan" is not a plain column name`}},
 		{"day first", StatisticsConfig{Received: "a", Finished: "b", Format: "02/01/2006 15:04:05"}, []string{"x.statistics.format", "sorts like time"}},
 		{"no seconds", StatisticsConfig{Received: "a", Finished: "b", Format: "2006-01-02 15:04"}, []string{"x.statistics.format"}},

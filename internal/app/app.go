@@ -224,7 +224,7 @@ func Build(ctx context.Context, cfg *config.Config, o Options) (_ *App, err erro
 		}
 		sender = dvcqg.NewSender(a.Portal, ackLog{a.Store}, dvcqg.SenderOptions{ProgressWait: cfg.DVCQG.ProgressWait})
 	}
-	a.Pipeline, err = pipeline.New(a.Source, a.Mapper, signer, a.Store, sender, pipeline.Options{
+	a.Pipeline, err = pipeline.New(pollSource(cfg, a.Source, log), a.Mapper, signer, a.Store, sender, pipeline.Options{
 		UnitCode: cfg.Unit.Code, Receiver: cfg.LGSP.Receiver, Profile: profile, Endpoints: endpoints,
 		Validate: packets.ValidateOptions{MaHoSoPolicy: policy},
 		Workers:  cfg.Delivery.Workers, Lease: cfg.Delivery.Lease, MaxAttempts: cfg.Delivery.MaxAttempts,

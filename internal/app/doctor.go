@@ -76,7 +76,8 @@ func Doctor(ctx context.Context, cfg *config.Config, now time.Time) []Check {
 		} else {
 			r := signing.Inspect(s, now)
 			c := Check{Name: "chữ ký số / signing key", Status: OK,
-				Detail: fmt.Sprintf("%s, hết hạn / expires %s (%d ngày / days)", r.Subject, r.NotAfter.Format("2006-01-02"), r.DaysLeft)}
+				Detail: fmt.Sprintf("%s, hết hạn / expires %s (%d ngày / days); thuật toán / algorithm %s, khóa / key %s",
+					r.Subject, r.NotAfter.Format("2006-01-02"), r.DaysLeft, r.Algorithm, r.KeyType)}
 			switch {
 			case !r.KeyMatches:
 				c.Status, c.Hint = Fail, "khóa không khớp chứng thư / key does not match the certificate"

@@ -107,6 +107,9 @@ type Config struct {
 	DVCQG    DVCQG     `mapstructure:"dvcqg"`
 	// Statistics are the monthly DongBoThongKeHoSo figures (docs/statistics.md).
 	Statistics stats.Config `mapstructure:"statistics"`
+	// Ratings are the satisfaction reports and the monthly DongBoDanhGia
+	// summary (docs/ratings.md).
+	Ratings Ratings `mapstructure:"ratings"`
 }
 
 // Unit is the administrative unit this installation sends for.
@@ -163,7 +166,9 @@ type Signing struct {
 	KeyFile    string `mapstructure:"key_file"`
 	PKCS12File string `mapstructure:"pkcs12_file"`
 	Passphrase Secret `mapstructure:"passphrase"`
-	// Algorithm is rsa-sha256 (default), rsa-sha512 or rsa-sha1.
+	// Algorithm is rsa-sha256 (default), rsa-sha512 or rsa-sha1; or, only
+	// for a receiver that accepts ECDSA, ecdsa-sha256 (EC P-256 key) or
+	// ecdsa-sha384 (EC P-384 key). The key must fit the algorithm.
 	Algorithm string `mapstructure:"algorithm"`
 }
 
@@ -241,6 +246,7 @@ func defaults() *Config {
 		Inbound:    defaultInbound(),
 		DVCQG:      defaultDVCQG(),
 		Statistics: stats.DefaultConfig(),
+		Ratings:    defaultRatings(),
 	}
 }
 

@@ -194,6 +194,7 @@ func (c *Config) validate(ps *problems, o LoadOptions) {
 	c.validateCatalogs(k)
 	c.validateDVCQG(k)
 	c.validateStatistics(k)
+	c.validateRatings(k)
 
 	// store
 	if k.required("store.path", c.Store.Path) && !o.SkipFileChecks {
@@ -406,6 +407,6 @@ func (c *Config) validateSigning(k *checker) {
 	k.file("signing.key_file", s.KeyFile)
 	k.file("signing.pkcs12_file", s.PKCS12File)
 	if _, err := signing.ParseAlgorithm(s.Algorithm); err != nil {
-		k.oneOf("signing.algorithm", s.Algorithm, []string{"rsa-sha256", "rsa-sha512", "rsa-sha1"})
+		k.oneOf("signing.algorithm", s.Algorithm, signing.AlgorithmNames())
 	}
 }

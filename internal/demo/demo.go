@@ -3,10 +3,12 @@
 // signing certificate and an in-process LGSP sandbox, then drives the real
 // pipeline — the same code `run` uses — until everything is delivered or
 // quarantined. Two connectors share the database and the sandbox: one for
-// the city platform (profile hcm-lgsp, signed XML), then one for the
-// national portal (profile dvcqg) with its catalogs, the month's
-// statistics (DongBoThongKeHoSo) and the inbound API the portal calls
-// back, which the demo calls once as the portal would.
+// the city platform (profile hcm-lgsp, signed XML), which also reads a
+// satisfaction survey's database (a second source, SQLite too) and sends
+// its answers as DanhGia ratings, then one for the national portal
+// (profile dvcqg) with its catalogs, the month's statistics
+// (DongBoThongKeHoSo) and the inbound API the portal calls back, which
+// the demo calls once as the portal would.
 package demo
 
 import (
@@ -60,6 +62,11 @@ type Options struct {
 	// Progress, if set, is called after each live round with the dossier
 	// that changed and the totals so far.
 	Progress func(dossierID int64, t pipeline.Totals)
+
+	// Ratings are the good answers of the sample satisfaction survey
+	// (default DefaultRatings). With bad rows the survey also holds answers
+	// the mapping cannot map and kiosk re-sends (see surveyOptions).
+	Ratings int
 }
 
 // Summary is what the demo reports.
@@ -77,12 +84,20 @@ type Summary struct {
 	Dir      string        `json:"work_dir"`
 	Exported int           `json:"exported,omitempty"`
 
+	// Ratings is the city connector's part of the totals that came from
+	// the satisfaction survey's database (sources.khao_sat).
+	Ratings RatingsSummary `json:"ratings"`
+
 	// The national portal connector (profile dvcqg) over the same sample.
 	Portal PortalSummary `json:"portal"`
 	// DVCQG counts the portal calls per service (login included) that
 	// reached the emulated portal, from every client of the demo.
 	DVCQG      map[string]int    `json:"dvcqg"`
 	Statistics StatisticsSummary `json:"statistics"`
+	// MonthlyRatings is the same month's satisfaction summary
+	// (DongBoDanhGia) the portal connector computed from the survey's
+	// answers and sent.
+	MonthlyRatings MonthlyRatingsSummary `json:"monthly_ratings"`
 	// Catalogs are the cached catalogs and their rows.
 	Catalogs map[string]int `json:"catalogs"`
 	Inbound  InboundSummary `json:"inbound"`
@@ -103,6 +118,9 @@ func Run(ctx context.Context, o Options) (sum Summary, err error) {
 	if o.Seed == 0 {
 		o.Seed = 20251103
 	}
+	if o.Ratings <= 0 {
+		o.Ratings = DefaultRatings
+	}
 	log := o.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -116,11 +134,12 @@ func Run(ctx context.Context, o Options) (sum Summary, err error) {
 	}
 	sum.Dir = o.Dir
 	legacyPath := filepath.Join(o.Dir, "legacy-motcua.db")
+	surveyPath := filepath.Join(o.Dir, "khao-sat.db")
 	storePath := filepath.Join(o.Dir, "outbox.db")
 	portalStorePath := filepath.Join(o.Dir, "portal-outbox.db")
 	catalogPath := filepath.Join(o.Dir, "catalogs.db")
 	filesRoot := filepath.Join(o.Dir, "motcua-files")
-	for _, p := range []string{legacyPath, legacyPath + "-wal", legacyPath + "-shm"} {
+	for _, p := range []string{legacyPath, legacyPath + "-wal", legacyPath + "-shm", surveyPath, surveyPath + "-wal", surveyPath + "-shm"} {
 		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return sum, err
 		}
@@ -142,6 +161,11 @@ func Run(ctx context.Context, o Options) (sum Summary, err error) {
 		return sum, err
 	}
 	sum.Dossiers, sum.Steps, sum.BadRows, sum.SampleFiles = gen.Dossiers, gen.Steps, gen.BadDossiers, len(files)
+	// The satisfaction survey's own database, rating those dossiers.
+	survey, err := buildSurvey(ctx, surveyPath, o)
+	if err != nil {
+		return sum, err
+	}
 
 	// 2. A signing certificate for this unit.
 	now := time.Now()
@@ -189,6 +213,7 @@ func Run(ctx context.Context, o Options) (sum Summary, err error) {
 	yaml, err := RenderConfig(ConfigParams{
 		Driver: "sqlite", LegacyDSN: "file:" + filepath.ToSlash(legacyPath) + "?mode=ro", LGSPURL: "http://" + ln.Addr().String(),
 		ClientSecret: clientSecret, CertFile: certFile, KeyFile: keyFile, StorePath: storePath,
+		SurveyDriver: "sqlite", SurveyDSN: "file:" + filepath.ToSlash(surveyPath) + "?mode=ro",
 	})
 	if err != nil {
 		return sum, err
@@ -214,6 +239,9 @@ func Run(ctx context.Context, o Options) (sum Summary, err error) {
 		sum.PacketsPerSec = float64(sum.Delivered) / sum.Seconds
 	}
 	sum.Sandbox = sb.Stats()
+	if sum.Ratings, err = ratingCounts(ctx, a, sb, survey); err != nil {
+		return sum, err
+	}
 
 	if o.ExportDir != "" {
 		if sum.Exported, err = export(ctx, a.Store, o.ExportDir, certFile); err != nil {
@@ -237,6 +265,7 @@ func Run(ctx context.Context, o Options) (sum Summary, err error) {
 	pr, err := buildPortal(ctx, ConfigParams{
 		Driver: "sqlite", LegacyDSN: "file:" + filepath.ToSlash(legacyPath) + "?mode=ro", LGSPURL: "http://" + ln.Addr().String(),
 		ClientSecret: clientSecret, StorePath: portalStorePath,
+		SurveyDriver: "sqlite", SurveyDSN: "file:" + filepath.ToSlash(surveyPath) + "?mode=ro",
 		Portal: &PortalParams{
 			Username: sandbox.DefaultPortalUsername, Password: sandbox.DefaultPortalPassword,
 			CityCatalogs: sandbox.CatalogPaths(), Listen: listen, PublicBaseURL: "http://" + listen,
@@ -258,6 +287,9 @@ func Run(ctx context.Context, o Options) (sum Summary, err error) {
 		return sum, err
 	}
 	if sum.Statistics, err = pr.statistics(ctx, month.year, month.month); err != nil {
+		return sum, err
+	}
+	if sum.MonthlyRatings, err = pr.monthlyRatings(ctx, month.year, month.month); err != nil {
 		return sum, err
 	}
 	if sum.Inbound, err = pr.inbound(ctx); err != nil {
@@ -296,6 +328,13 @@ type ConfigParams struct {
 	// Portal, when set, renders the national portal connector (profile
 	// dvcqg, no signing) instead of the city one.
 	Portal *PortalParams
+	// SurveyDriver and SurveyDSN, when SurveyDSN is set, add the
+	// satisfaction survey's database (sampledata.SurveySchema) as
+	// sources.khao_sat, with its DanhGia mapping: the city connector sends
+	// the answers; the portal connector, which takes no single ratings,
+	// reads them by month for the DongBoDanhGia summary (ratings:).
+	SurveyDriver string // sqlite | mysql | postgres
+	SurveyDSN    string
 }
 
 // RenderConfig returns the demo configuration for the given database and

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,23 +15,29 @@ import (
 	_ "github.com/hcmc-lgsp/lgsp-connector/connectors/iso-dientu" // the demo's source
 	"github.com/hcmc-lgsp/lgsp-connector/internal/config"
 	"github.com/hcmc-lgsp/lgsp-connector/internal/demo"
+	"github.com/hcmc-lgsp/lgsp-connector/ratings"
 )
 
 // TestRunExportsEveryDeliveredPacket: a clean demo run (no bad rows, no
-// injected faults) delivers one packet per dossier and step and exports
+// injected faults) delivers one packet per dossier, step and survey answer
+// (a clean survey has no re-sends and no unmappable answers) and exports
 // every one of them — more than a delivery-log page of 100 — under its
 // message ID, with the certificate.
 func TestRunExportsEveryDeliveredPacket(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	export := t.TempDir()
-	sum, err := demo.Run(ctx, demo.Options{Dir: t.TempDir(), ExportDir: export, Dossiers: 60, BadRows: 0})
+	sum, err := demo.Run(ctx, demo.Options{Dir: t.TempDir(), ExportDir: export, Dossiers: 60, BadRows: 0, Ratings: 40})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := int64(sum.Dossiers + sum.Steps)
+	want := int64(sum.Dossiers + sum.Steps + 40)
 	if sum.Dossiers != 60 || sum.BadRows != 0 || sum.Quarantined != 0 {
 		t.Errorf("sample %d dossiers, %d bad, %d quarantined: want 60, 0, 0", sum.Dossiers, sum.BadRows, sum.Quarantined)
+	}
+	if r := sum.Ratings; r.SampleRows != 40 || r.Read != 40 || r.Queued != 40 || r.Delivered != 40 || r.Sandbox != 40 ||
+		r.Quarantined != 0 || r.DuplicatesDropped != 0 || sum.Sandbox.ByKind["DanhGia"] != 40 {
+		t.Errorf("ratings %+v, sandbox %v: want 40 answers read, delivered and stored, none dropped", r, sum.Sandbox.ByKind)
 	}
 	if want <= 100 {
 		t.Fatalf("only %d packets: the test must export more than one page of 100", want)
@@ -76,8 +83,11 @@ func TestRunExportsEveryDeliveredPacket(t *testing.T) {
 func checkPortal(t *testing.T, sum demo.Summary, bad int) {
 	t.Helper()
 	p := sum.Portal
-	if p.Read != sum.Read || p.Queued != sum.Queued || p.Quarantined != int64(bad) || p.Failed != 0 {
-		t.Errorf("portal totals %+v: want the city connector's %d read, %d queued, %d quarantined, none failed", p.Totals, sum.Read, sum.Queued, bad)
+	// The portal connector reads the one-stop database only: the survey
+	// is the city connector's second source.
+	read, queued := sum.Read-sum.Ratings.Read, sum.Queued-int64(sum.Ratings.Queued)
+	if p.Read != read || p.Queued != queued || p.Quarantined != int64(bad) || p.Failed != 0 {
+		t.Errorf("portal totals %+v: want the city connector's %d read, %d queued of the one-stop database, %d quarantined, none failed", p.Totals, read, queued, bad)
 	}
 	if p.Delivered+int64(p.Held) != p.Queued {
 		t.Errorf("portal delivered %d + held %d != queued %d", p.Delivered, p.Held, p.Queued)
@@ -113,9 +123,56 @@ func checkPortal(t *testing.T, sum demo.Summary, bad int) {
 	if want := busiestMonth(t, filepath.Join(sum.Dir, "legacy-motcua.db")); s.Period != want {
 		t.Errorf("statistics for %s, want the busiest month %s", s.Period, want)
 	}
+	// The same month's DongBoDanhGia: the overall answers of the survey's
+	// database, one per ma_phieu, counted by level.
+	mr := sum.MonthlyRatings
+	lv := overallLevels(t, filepath.Join(sum.Dir, "khao-sat.db"), s.Period)
+	n := lv[1] + lv[2] + lv[3] + lv[4] + lv[5]
+	very, satisfied, notYet := ratings.Shares(lv[1], lv[2], lv[3]+lv[4]+lv[5])
+	if !mr.Sent || mr.Period != s.Period || len(mr.Items) != 1 || sum.DVCQG["DongBoDanhGia"] != 1 || n == 0 {
+		t.Fatalf("monthly ratings %+v, %d DongBoDanhGia calls, %d overall answers in %s: want one item sent for the statistics' month",
+			mr, sum.DVCQG["DongBoDanhGia"], n, s.Period)
+	}
+	if it := mr.Items[0]; it.TongSoNguoiDanhGia != n || mr.Counted != n || it.PhanTramDanhGiaRatHaiLong != fmt.Sprintf("%d%%", very) ||
+		it.PhanTramDanhGiaHaiLong != fmt.Sprintf("%d%%", satisfied) || it.PhanTramDanhGiaChuaHaiLong != fmt.Sprintf("%d%%", notYet) {
+		t.Errorf("DongBoDanhGia item %+v (counted %d), want %d answers with levels %v", it, mr.Counted, n, lv)
+	}
 	if in := sum.Inbound; in.Lookups != 1 || in.Downloads != 1 || in.DownloadBytes == 0 || sum.SampleFiles == 0 {
 		t.Errorf("inbound %+v with %d sample files: want one lookup and one download", in, sum.SampleFiles)
 	}
+}
+
+// overallLevels counts the survey's answers to the overall question (CH00)
+// given in month (YYYY-MM) by level, one per ma_phieu (a kiosk's re-sent
+// copy counts once).
+func overallLevels(t *testing.T, path, month string) [6]int {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.ToSlash(path)+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT muc_do, COUNT(DISTINCT ma_phieu) FROM dg_phieu
+		WHERE ma_cau_hoi = 'CH00' AND SUBSTR(thoi_diem, 1, 7) = ? GROUP BY muc_do`, month)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out [6]int
+	for rows.Next() {
+		var level, n int
+		if err := rows.Scan(&level, &n); err != nil {
+			t.Fatal(err)
+		}
+		if level < 1 || level > 5 {
+			t.Fatalf("an overall answer with level %d", level)
+		}
+		out[level] = n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // busiestMonth counts the sample's receipts per month, YYYY-MM.
@@ -158,13 +215,22 @@ func TestRunTwiceInOneDir(t *testing.T) {
 	defer cancel()
 	dir := t.TempDir()
 	for i, bad := range []int{2, 5} {
-		sum, err := demo.Run(ctx, demo.Options{Dir: dir, Dossiers: 20, BadRows: bad, ErrorRate: 0.1, ThrottleRate: 0.05})
+		sum, err := demo.Run(ctx, demo.Options{Dir: dir, Dossiers: 20, BadRows: bad, Ratings: 30, ErrorRate: 0.1, ThrottleRate: 0.05})
 		if err != nil {
 			t.Fatalf("run %d: %v", i+1, err)
 		}
-		good := int64(20 + sum.Steps)
-		if sum.Read != good+int64(bad) || sum.Delivered != good || sum.Quarantined != int64(bad) || sum.DuplicatesDropped != 0 {
-			t.Errorf("run %d: %+v, want %d delivered and %d quarantined of %d read", i+1, sum.Totals, good, bad, good+int64(bad))
+		// 30 answers, and with bad rows one unknown officer, one unknown
+		// question and one kiosk re-send (surveyOptions: 30/50, 30/60 and
+		// 30/20, at least one each).
+		r := sum.Ratings
+		if r.SampleRows != 33 || r.Read != 33 || r.Delivered != 30 || r.SampleRatings+r.SampleResends+r.SampleUnmappable != 33 ||
+			r.Quarantined != r.SampleUnmappable || r.DuplicatesDropped != int64(r.SampleResends) {
+			t.Errorf("run %d: ratings %+v: want 33 rows read, 30 delivered, the unmappable ones quarantined, the re-sends dropped", i+1, r)
+		}
+		good := int64(20 + sum.Steps + 30)
+		read := good + int64(bad) + int64(r.SampleResends+r.SampleUnmappable)
+		if sum.Read != read || sum.Delivered != good || sum.Quarantined != int64(bad+r.Quarantined) || sum.DuplicatesDropped != r.DuplicatesDropped {
+			t.Errorf("run %d: %+v, want %d delivered, %d quarantined and %d duplicates of %d read", i+1, sum.Totals, good, bad+r.Quarantined, r.DuplicatesDropped, read)
 		}
 		if sum.Dir != dir {
 			t.Errorf("run %d worked in %s, want %s", i+1, sum.Dir, dir)

@@ -28,6 +28,7 @@ import (
 	"github.com/hcmc-lgsp/lgsp-connector/internal/sandbox"
 	"github.com/hcmc-lgsp/lgsp-connector/mapping"
 	"github.com/hcmc-lgsp/lgsp-connector/packets"
+	"github.com/hcmc-lgsp/lgsp-connector/ratings"
 	"github.com/hcmc-lgsp/lgsp-connector/stats"
 )
 
@@ -106,6 +107,23 @@ func newStatisticsSummary(rep app.StatsReport) StatisticsSummary {
 		TongChuaXuLyTreHan: f.TongChuaXuLyTreHan, PhanTramChuaXuLyTreHan: pct(f.PhanTramChuaXuLyTreHan),
 		Read: rep.Result.Read, NotCounted: rep.Result.ExcludedTotal(), Seconds: rep.Elapsed.Seconds(), Result: rep.Result,
 	}
+}
+
+// MonthlyRatingsSummary is the month's satisfaction summary as the portal
+// connector computed it from the survey's answers (read by month, never
+// delivered one by one: the portal takes no single ratings) and sent with
+// DongBoDanhGia.
+type MonthlyRatingsSummary struct {
+	Period string `json:"period"`
+	// Items are the DongBoDanhGia items, one per question.
+	Items []ratings.SummaryItem `json:"items"`
+	// Read are the survey rows of the month the source handed over;
+	// Counted the answers whose level the summary counts. The others are
+	// indicator scores (0–2), kiosk re-sends and rows the mapping refuses.
+	Read    int     `json:"read"`
+	Counted int     `json:"counted"`
+	Seconds float64 `json:"seconds"`
+	Sent    bool    `json:"sent"`
 }
 
 // InboundSummary is what the demo asked the connector's inbound API, as
@@ -442,6 +460,45 @@ func (r *portalRun) statistics(ctx context.Context, year int, month time.Month) 
 	}
 	if err != nil {
 		return sum, fmt.Errorf("gửi thống kê / sending statistics %s: %w", p, err)
+	}
+	sum.Sent = true
+	return sum, nil
+}
+
+// monthlyRatings computes the month's DongBoDanhGia from the survey's
+// answers and sends it. Without a rating stream in the configuration
+// there is nothing to summarise, and nothing is sent.
+func (r *portalRun) monthlyRatings(ctx context.Context, year int, month time.Month) (MonthlyRatingsSummary, error) {
+	if _, ok := r.cfg.Mapping.Streams[r.cfg.Ratings.Stream]; !ok {
+		return MonthlyRatingsSummary{}, nil
+	}
+	zone, err := time.LoadLocation(stats.DefaultZone)
+	if err != nil {
+		return MonthlyRatingsSummary{}, err
+	}
+	p := stats.MonthPeriod(year, month, zone)
+	res, err := app.ComputeRatingsSummary(ctx, r.cfg, p, app.RatingsOptions{
+		Ratings: app.RatingsConfig(r.cfg), Statistics: app.StatisticsConfig(r.cfg),
+		Mapping: r.app.Catalogs.MappingOptions(mapping.Options{}), Logger: r.log,
+	})
+	if err != nil {
+		return MonthlyRatingsSummary{}, err
+	}
+	sum := MonthlyRatingsSummary{Period: p.String(), Items: res.Result.Items, Read: res.Answers.Read,
+		Counted: res.Result.Answers.Used, Seconds: res.Elapsed.Seconds()}
+	sender, err := app.NewRatingsSender(ctx, withQuickRetries(r.cfg), r.log)
+	if err != nil {
+		return sum, err
+	}
+	for attempt := 1; ; attempt++ {
+		err = sender.SendRatings(ctx, res.Result)
+		var pe *dvcqg.Error
+		if err == nil || attempt == 3 || (errors.As(err, &pe) && pe.Class == lgsp.ClassPermanent) {
+			break
+		}
+	}
+	if err != nil {
+		return sum, fmt.Errorf("gửi tổng hợp đánh giá / sending the ratings summary %s: %w", p, err)
 	}
 	sum.Sent = true
 	return sum, nil

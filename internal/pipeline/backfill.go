@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -14,7 +15,10 @@ import (
 func (p *Pipeline) OnRead(fn func(n int)) { p.onRead.Store(&fn) }
 
 // Backlog counts the records the source still has to hand over after the
-// stored cursors. ok is false when the source cannot count.
+// stored cursors. ok is false when the source cannot count — also when it
+// counts some streams only (a connectors.Multi whose member for a stream
+// cannot count answers errors.ErrUnsupported): a partial count would make
+// a wrong progress bar.
 func (p *Pipeline) Backlog(ctx context.Context) (n int64, ok bool, err error) {
 	counter, ok := p.src.(connectors.Counter)
 	if !ok {
@@ -32,6 +36,9 @@ func (p *Pipeline) Backlog(ctx context.Context) (n int64, ok bool, err error) {
 			}
 		}
 		c, err := counter.Count(ctx, stream, cur)
+		if errors.Is(err, errors.ErrUnsupported) {
+			return 0, false, nil
+		}
 		if err != nil {
 			return 0, true, err
 		}

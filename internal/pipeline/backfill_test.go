@@ -5,8 +5,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hcmc-lgsp/lgsp-connector/connectors"
 	"github.com/hcmc-lgsp/lgsp-connector/internal/pipeline"
 	"github.com/hcmc-lgsp/lgsp-connector/internal/sandbox"
+	"github.com/hcmc-lgsp/lgsp-connector/packets"
 )
 
 // Backlog counts what the source still holds; OnRead reports every
@@ -63,5 +65,48 @@ func TestMaxPendingPausesReading(t *testing.T) {
 	c := counts(t, st)
 	if int64(c.Delivered) != total || c.Pending != 0 || c.Dead != 0 {
 		t.Fatalf("outbox %+v, want all %d delivered", c, total)
+	}
+}
+
+// countingMem is a memSource that counts the records after a cursor.
+type countingMem struct{ *memSource }
+
+func (s countingMem) Count(_ context.Context, stream string, after connectors.Cursor) (int64, error) {
+	var n int64
+	for _, r := range s.recs {
+		if r.Stream == stream && r.Cursor.After(after) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Several sources count only if every one can: a member that cannot
+// (errors.ErrUnsupported from the Multi) means no progress bar, not an
+// error and not a partial count.
+func TestBacklogOfSeveralSources(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t, rigOptions{dossiers: 1})
+	kiosk := &memSource{stream: "danh_gia"}
+	kiosk.add(kioskRow("101", 1, "PDG-1", "1", ""), kioskRow("102", 2, "PDG-2", "2", ""))
+	app := &memSource{stream: "phieu_app"}
+	app.add(connectors.Record{Stream: "phieu_app", Key: "1", Cursor: connectors.Cursor{Updated: time.Date(2026, 11, 2, 9, 0, 0, 0, packets.VietnamZone), Key: "1"}})
+
+	both, err := connectors.Multi(connectors.NamedSource{Name: "sources.kiosk", Source: countingMem{kiosk}}, connectors.NamedSource{Name: "sources.app", Source: countingMem{app}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := kioskPipeline(t, r, both, ratingMapping(t))
+	if n, ok, err := p.Backlog(ctx); n != 3 || !ok || err != nil {
+		t.Errorf("both count: Backlog = %d, %v, %v; want 3, true, nil", n, ok, err)
+	}
+
+	partial, err := connectors.Multi(connectors.NamedSource{Name: "sources.kiosk", Source: countingMem{kiosk}}, connectors.NamedSource{Name: "sources.app", Source: app})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ = kioskPipeline(t, r, partial, ratingMapping(t))
+	if n, ok, err := p.Backlog(ctx); n != 0 || ok || err != nil {
+		t.Errorf("one cannot count: Backlog = %d, %v, %v; want 0, false, nil", n, ok, err)
 	}
 }

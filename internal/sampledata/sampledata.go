@@ -173,18 +173,7 @@ var BadKinds = []struct{ Name, Field string }{
 // Generate writes opts.Dossiers good and opts.BadRows bad dossiers with
 // their steps and documents. The same options always give the same rows.
 func Generate(ctx context.Context, db *sql.DB, d Dialect, opts Options) (Stats, error) {
-	if opts.Days <= 0 {
-		opts.Days = 60
-	}
-	if opts.UnitCode == "" {
-		opts.UnitCode = "000.00.12.H29"
-	}
-	if opts.MaxStepsPerDossier <= 0 {
-		opts.MaxStepsPerDossier = 6
-	}
-	if opts.Start.IsZero() {
-		opts.Start = time.Date(2026, 9, 1, 7, 30, 0, 0, time.FixedZone("ICT", 7*3600))
-	}
+	opts = opts.withDefaults()
 	rng := rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15))
 	total := opts.Dossiers + opts.BadRows
 	st := Stats{BadReasons: map[int64]string{}}
@@ -295,6 +284,24 @@ func Generate(ctx context.Context, db *sql.DB, d Dialect, opts Options) (Stats, 
 	return st, nil
 }
 
+// withDefaults fills the options Generate defaults. DossierRefs uses it
+// too, so both derive the same dossier codes.
+func (opts Options) withDefaults() Options {
+	if opts.Days <= 0 {
+		opts.Days = 60
+	}
+	if opts.UnitCode == "" {
+		opts.UnitCode = "000.00.12.H29"
+	}
+	if opts.MaxStepsPerDossier <= 0 {
+		opts.MaxStepsPerDossier = 6
+	}
+	if opts.Start.IsZero() {
+		opts.Start = time.Date(2026, 9, 1, 7, 30, 0, 0, time.FixedZone("ICT", 7*3600))
+	}
+	return opts
+}
+
 // spreadOver is span·i/total without overflow: in int64 nanoseconds the
 // product passes 2⁶³ once span·i exceeds about 292 years (60 days × 1,780
 // dossiers), which threw later dossiers back before Start.
@@ -325,6 +332,8 @@ type bulk struct {
 	rows  int
 	args  []any
 	limit int
+	// dollar numbers the placeholders $1, $2, … (PostgreSQL) instead of ?.
+	dollar bool
 }
 
 func newBulk(db *sql.DB, d Dialect, table string, cols []string) *bulk {
@@ -332,7 +341,7 @@ func newBulk(db *sql.DB, d Dialect, table string, cols []string) *bulk {
 	if d == SQLite {
 		limit = 30000 / len(cols) // stay under SQLite's variable limit
 	}
-	return &bulk{db: db, head: "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ", ncol: len(cols), limit: min(limit, 500)}
+	return &bulk{db: db, head: "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ", ncol: len(cols), limit: min(limit, 500), dollar: d == Postgres}
 }
 
 func (b *bulk) add(ctx context.Context, vals ...any) error {
@@ -351,8 +360,28 @@ func (b *bulk) flush(ctx context.Context) error {
 	if b.rows == 0 {
 		return nil
 	}
-	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", b.ncol), ", ") + ")"
-	q := b.head + strings.TrimSuffix(strings.Repeat(one+", ", b.rows), ", ")
+	var q string
+	if b.dollar {
+		var sb strings.Builder
+		sb.WriteString(b.head)
+		for r := 0; r < b.rows; r++ {
+			if r > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteByte('(')
+			for c := 0; c < b.ncol; c++ {
+				if c > 0 {
+					sb.WriteString(", ")
+				}
+				fmt.Fprintf(&sb, "$%d", r*b.ncol+c+1)
+			}
+			sb.WriteByte(')')
+		}
+		q = sb.String()
+	} else {
+		one := "(" + strings.TrimSuffix(strings.Repeat("?, ", b.ncol), ", ") + ")"
+		q = b.head + strings.TrimSuffix(strings.Repeat(one+", ", b.rows), ", ")
+	}
 	if _, err := b.db.ExecContext(ctx, q, b.args...); err != nil {
 		return fmt.Errorf("sampledata insert: %w", err)
 	}

@@ -73,6 +73,8 @@ type PortalStats struct {
 	DossierUpdates  int            `json:"dossier_updates"`  // updates applied to known dossiers
 	Steps           int            `json:"steps"`            // progress steps stored
 	Statistics      int            `json:"statistics"`       // (unit, month) statistics stored, replacements excluded
+	Ratings         int            `json:"ratings"`          // (unit, month) satisfaction summaries stored, replacements excluded
+	RatingItems     int            `json:"rating_items"`     // DongBoDanhGia items (questions) received in accepted calls
 }
 
 func (p PortalStats) clone() PortalStats {
@@ -106,6 +108,8 @@ type portal struct {
 	sessions   map[string]time.Time // session → expiry
 	dossiers   map[string]*PortalDossier
 	statistics map[statisticsKey]map[string]string
+	// ratings holds the last DongBoDanhGia items per unit and month.
+	ratings map[statisticsKey][]json.RawMessage
 }
 
 type statisticsKey struct {
@@ -133,7 +137,7 @@ func newPortal(o PortalOptions) (*portal, error) {
 	return &portal{
 		user: o.Username, pass: o.Password, ttl: o.SessionTTL, fixtures: fx,
 		sessions: map[string]time.Time{}, dossiers: map[string]*PortalDossier{},
-		statistics: map[statisticsKey]map[string]string{},
+		statistics: map[statisticsKey]map[string]string{}, ratings: map[statisticsKey][]json.RawMessage{},
 	}, nil
 }
 
@@ -173,6 +177,23 @@ func (s *Server) PortalStatistics(madonvi string, year, month int) (map[string]s
 	out := make(map[string]string, len(f))
 	for k, v := range f {
 		out[k] = v
+	}
+	return out, true
+}
+
+// PortalRatings returns the DongBoDanhGia items the portal holds for a
+// unit and month (the last summary sent for it), one per question, as
+// received.
+func (s *Server) PortalRatings(madonvi string, year, month int) ([]json.RawMessage, bool) {
+	s.portal.mu.Lock()
+	defer s.portal.mu.Unlock()
+	items, ok := s.portal.ratings[statisticsKey{madonvi, year, month}]
+	if !ok {
+		return nil, false
+	}
+	out := make([]json.RawMessage, len(items))
+	for i, item := range items {
+		out[i] = append(json.RawMessage(nil), item...)
 	}
 	return out, true
 }
@@ -255,7 +276,7 @@ func (p *portal) validSession(session string, now time.Time) bool {
 // portalMutations are the services that change the portal's state; they
 // are stored and deduplicated by Idempotency-Key like every packet.
 var portalMutations = map[string]bool{
-	"DongBoHoSoMC": true, "CapNhatTienDoHoSoMC": true, "DongBoThongKeHoSo": true,
+	"DongBoHoSoMC": true, "CapNhatTienDoHoSoMC": true, "DongBoThongKeHoSo": true, "DongBoDanhGia": true,
 }
 
 func (s *Server) handlePortalService(w http.ResponseWriter, r *http.Request) {
@@ -295,7 +316,7 @@ func (s *Server) handlePortalService(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case !known:
 		s.answerPortal(w, key, portalCodeError, countInvalid,
-			"dịch vụ %q không có trong sandbox / service not emulated (known: DongBoHoSoMC, CapNhatTienDoHoSoMC, TraCuuHoSo, DongBoThongKeHoSo, %s)",
+			"dịch vụ %q không có trong sandbox / service not emulated (known: DongBoHoSoMC, CapNhatTienDoHoSoMC, TraCuuHoSo, DongBoThongKeHoSo, DongBoDanhGia, %s)",
 			name, strings.Join(s.portal.fixtures.names(), ", "))
 		return
 	case strings.TrimSpace(env.MaDonVi) == "":
@@ -328,6 +349,8 @@ func (s *Server) handlePortalService(w http.ResponseWriter, r *http.Request) {
 		a.MaHoSo, code, msg = s.applySteps(call)
 	case "DongBoThongKeHoSo":
 		code, msg = s.applyStatistics(call)
+	case "DongBoDanhGia":
+		code, msg = s.applyRatings(call)
 	}
 	if code != 0 {
 		counter := countInvalid
@@ -515,6 +538,113 @@ func (s *Server) applyStatistics(call *dvcqgCall) (code int, msg string) {
 	p.mu.Unlock()
 	s.count(func(st *Stats) { st.DVCQG.Statistics += added })
 	return 0, ""
+}
+
+// ratingShares are the six percentages of a DongBoDanhGia item
+// (SPEC-dvcqg.md §9.2), in two sets of three: very satisfied, satisfied,
+// not (yet) satisfied, then the same "for the service".
+var ratingShares = [2][3]string{
+	{"PhanTramDanhGiaRatHaiLong", "PhanTramDanhGiaHaiLong", "PhanTramDanhGiaChuaHaiLong"},
+	{"PhanTramDanhGiaDichVuRatHaiLong", "PhanTramDanhGiaDichVuHaiLong", "PhanTramDanhGiaDichVuChuaHaiLong"},
+}
+
+// applyRatings runs DongBoDanhGia: the items are one unit's month, one
+// per question; a later summary for the same unit and month replaces the
+// earlier one whole. Each item must be well formed: NgayTongHop M-yyyy,
+// TongSoNguoiDanhGia a whole JSON number, each share a whole percent
+// 0–100 (with or without a trailing "%") and each set of three summing to
+// 100 — or all 0 when nobody answered —, a question text; all items of a
+// call of the same month.
+func (s *Server) applyRatings(call *dvcqgCall) (code int, msg string) {
+	env := call.Envelope
+	if len(env.Data) == 0 {
+		return portalCodeError, "data trống / data is empty"
+	}
+	var key statisticsKey
+	for i, item := range env.Data {
+		var raw map[string]json.RawMessage
+		if err := json.Unmarshal(item, &raw); err != nil {
+			return portalCodeError, fmt.Sprintf("data[%d] không phải đối tượng JSON / is not a JSON object: %v", i, err)
+		}
+		text := func(k string) (string, bool) {
+			var v string
+			err := json.Unmarshal(raw[k], &v)
+			return v, raw[k] != nil && err == nil
+		}
+		var problems []string
+		day, _ := text("NgayTongHop")
+		month, year, ok := parseMonthYear(day)
+		if !ok {
+			problems = append(problems, fmt.Sprintf("NgayTongHop %q: cần M-yyyy, ví dụ 10-2026 / want M-yyyy, e.g. 10-2026", day))
+		}
+		var n int64
+		if raw["TongSoNguoiDanhGia"] == nil || json.Unmarshal(raw["TongSoNguoiDanhGia"], &n) != nil || n < 0 {
+			problems = append(problems, fmt.Sprintf("TongSoNguoiDanhGia %s: cần một số nguyên không âm (số JSON, không phải chuỗi) / want a whole JSON number >= 0, not a string",
+				strings.TrimSpace(string(raw["TongSoNguoiDanhGia"]))))
+		}
+		for _, set := range ratingShares {
+			sum := 0
+			for _, f := range set {
+				v, present := text(f)
+				p, err := strconv.Atoi(strings.TrimSuffix(v, "%"))
+				if !present || err != nil || p < 0 || p > 100 || strings.HasPrefix(v, "+") {
+					problems = append(problems, fmt.Sprintf("%s %q: cần phần trăm nguyên 0–100, ví dụ \"43%%\" / want a whole percent 0-100, e.g. \"43%%\"", f, v))
+					continue
+				}
+				sum += p
+			}
+			if len(problems) == 0 && ((n > 0 && sum != 100) || (n == 0 && sum != 0)) {
+				problems = append(problems, fmt.Sprintf("%s…: tổng %d, cần 100 (0 khi không ai đánh giá) / the three sum to %d, want 100 (0 when nobody answered)", set[0], sum, sum))
+			}
+		}
+		if q, _ := text("NoiDung"); strings.TrimSpace(q) == "" {
+			problems = append(problems, "NoiDung: thiếu nội dung câu hỏi / the question's text is missing")
+		}
+		if len(problems) > 0 {
+			return portalCodeError, fmt.Sprintf("data[%d] không hợp lệ / invalid: %s", i, strings.Join(problems, "; "))
+		}
+		unit, _ := text("Madonvi")
+		if unit == "" {
+			unit = env.MaDonVi
+		}
+		k := statisticsKey{unit, year, month}
+		if i > 0 && k != key {
+			return portalCodeError, fmt.Sprintf("data[%d] là %d-%d của %s, data[0] là %d-%d của %s: mỗi lần gửi một đơn vị, một tháng / one unit's month per call",
+				i, month, year, unit, key.month, key.year, key.madonvi)
+		}
+		key = k
+	}
+	items := make([]json.RawMessage, len(env.Data))
+	for i, item := range env.Data {
+		items[i] = append(json.RawMessage(nil), item...)
+	}
+	p := s.portal
+	p.mu.Lock()
+	_, replaced := p.ratings[key]
+	p.ratings[key] = items
+	p.mu.Unlock()
+	s.count(func(st *Stats) {
+		if !replaced {
+			st.DVCQG.Ratings++
+		}
+		st.DVCQG.RatingItems += len(items)
+	})
+	return 0, ""
+}
+
+// parseMonthYear reads NgayTongHop, "M-yyyy": a month 1–12 without a
+// leading zero, a dash, a four-digit year.
+func parseMonthYear(s string) (month, year int, ok bool) {
+	m, y, found := strings.Cut(s, "-")
+	if !found || m == "" || m[0] == '0' || len(y) != 4 {
+		return 0, 0, false
+	}
+	month, err1 := strconv.Atoi(m)
+	year, err2 := strconv.Atoi(y)
+	if err1 != nil || err2 != nil || month < 1 || month > 12 || year < 2000 || strings.ContainsAny(m+y, "+-") {
+		return 0, 0, false
+	}
+	return month, year, true
 }
 
 // answerLookup answers TraCuuHoSo and the catalogues.

@@ -420,6 +420,89 @@ func TestPortalStatistics(t *testing.T) {
 	}
 }
 
+// ratingItem is one question of a month's DongBoDanhGia: 7 answers, 3
+// very satisfied, 2 satisfied and 2 not yet satisfied (43%, 29%, 28%).
+func ratingItem(month, question string) map[string]any {
+	return map[string]any{
+		"NgayTongHop": month, "TongSoNguoiDanhGia": 7,
+		"PhanTramDanhGiaRatHaiLong": "43%", "PhanTramDanhGiaHaiLong": "29%", "PhanTramDanhGiaChuaHaiLong": "28%",
+		"PhanTramDanhGiaDichVuRatHaiLong": "43%", "PhanTramDanhGiaDichVuHaiLong": "29%", "PhanTramDanhGiaDichVuChuaHaiLong": "28%",
+		"DanhSachNoiDungYKien": "", "MaThuTuc": "", "NoiDung": question,
+		"Madonvi": "000.00.06.H29", "TenDonVi": "UBND phường Bến Thành",
+	}
+}
+
+func TestPortalRatings(t *testing.T) {
+	s := mustNew(t, testOptions(nil))
+	c := newPortalClient(t, s)
+	c.login(DefaultPortalUsername, DefaultPortalPassword)
+
+	with := func(month string, change func(map[string]any)) map[string]any {
+		item := ratingItem(month, "Mức độ hài lòng chung")
+		change(item)
+		return item
+	}
+	nobody := with("10-2026", func(m map[string]any) {
+		m["TongSoNguoiDanhGia"] = 0
+		for _, set := range ratingShares {
+			for _, f := range set {
+				m[f] = "0%"
+			}
+		}
+	})
+	steps := []struct {
+		name     string
+		items    []any
+		wantCode string
+		wantMsg  string
+	}{
+		{"October, two questions", []any{ratingItem("10-2026", "Hài lòng chung"), ratingItem("10-2026", "Thái độ cán bộ")}, "0", ""},
+		{"leading zero", []any{ratingItem("03-2026", "q")}, "-1", "NgayTongHop"},
+		{"yyyy-MM", []any{ratingItem("2026-10", "q")}, "-1", "NgayTongHop"},
+		{"month 13", []any{ratingItem("13-2026", "q")}, "-1", "NgayTongHop"},
+		{"respondents as a string", []any{with("10-2026", func(m map[string]any) { m["TongSoNguoiDanhGia"] = "7" })}, "-1", "TongSoNguoiDanhGia"},
+		{"negative respondents", []any{with("10-2026", func(m map[string]any) { m["TongSoNguoiDanhGia"] = -1 })}, "-1", "TongSoNguoiDanhGia"},
+		{"share over 100", []any{with("10-2026", func(m map[string]any) { m["PhanTramDanhGiaHaiLong"] = "129%" })}, "-1", "PhanTramDanhGiaHaiLong"},
+		{"share with decimals", []any{with("10-2026", func(m map[string]any) { m["PhanTramDanhGiaHaiLong"] = "28.57%" })}, "-1", "PhanTramDanhGiaHaiLong"},
+		{"shares not summing to 100", []any{with("10-2026", func(m map[string]any) { m["PhanTramDanhGiaDichVuChuaHaiLong"] = "27%" })}, "-1", "sum to 99"},
+		{"missing share", []any{with("10-2026", func(m map[string]any) { delete(m, "PhanTramDanhGiaRatHaiLong") })}, "-1", "PhanTramDanhGiaRatHaiLong"},
+		{"no question text", []any{ratingItem("10-2026", " ")}, "-1", "NoiDung"},
+		{"two months in one call", []any{ratingItem("10-2026", "q"), ratingItem("11-2026", "q")}, "-1", "one unit's month per call"},
+		{"empty", []any{}, "-1", "empty"},
+		{"November, nobody answered, plain numbers", []any{with("11-2026", func(m map[string]any) {
+			for k, v := range nobody {
+				m[k] = v
+			}
+			m["NgayTongHop"] = "11-2026"
+			m["PhanTramDanhGiaRatHaiLong"] = "0"
+		})}, "0", ""},
+		{"October again, one question", []any{ratingItem("10-2026", "Hài lòng chung")}, "0", ""},
+	}
+	for _, st := range steps {
+		r := c.do("DongBoDanhGia", map[string]any{"data": st.items})
+		msg, _ := r.JSON["message"].(string)
+		if code(r) != st.wantCode || !strings.Contains(msg, st.wantMsg) {
+			t.Fatalf("%s: error_code %s message %q, want %s with %q", st.name, code(r), msg, st.wantCode, st.wantMsg)
+		}
+	}
+	oct, ok := s.PortalRatings("000.00.06.H29", 2026, 10)
+	if !ok || len(oct) != 1 || !strings.Contains(string(oct[0]), `"Hài lòng chung"`) {
+		t.Errorf("October items %s: want the one resent question", oct)
+	}
+	if nov, ok := s.PortalRatings("000.00.06.H29", 2026, 11); !ok || len(nov) != 1 || !strings.Contains(string(nov[0]), `"TongSoNguoiDanhGia":0`) {
+		t.Errorf("November items %s: want one item nobody answered", nov)
+	}
+	if _, ok := s.PortalRatings("000.00.06.H29", 2026, 9); ok {
+		t.Error("September was never sent")
+	}
+	st := s.Stats()
+	if st.DVCQG.Ratings != 2 || st.DVCQG.RatingItems != 4 || st.DVCQG.Calls["DongBoDanhGia"] != len(steps) {
+		t.Errorf("ratings stored %d (want 2: a resent month replaces), items %d (want 2+1+1), calls %d (want %d)",
+			st.DVCQG.Ratings, st.DVCQG.RatingItems, st.DVCQG.Calls["DongBoDanhGia"], len(steps))
+	}
+	checkInvariant(t, st)
+}
+
 func TestPortalCatalogues(t *testing.T) {
 	s := mustNew(t, testOptions(nil))
 	c := newPortalClient(t, s)
@@ -596,6 +679,7 @@ func FuzzPortalService(f *testing.F) {
 		`{"madonvi":"000.00.06.H29","service":"DongBoHoSoMC","isUpdating":"False","data":[{"MaHoSo":"x"}]}`,
 		`{"madonvi":"000.00.06.H29","service":"CapNhatTienDoHoSoMC","data":[{},{}]}`,
 		`{"madonvi":"000.00.06.H29","service":"DongBoThongKeHoSo","data":[{"Thang":"1","Nam":"2026"}]}`,
+		`{"madonvi":"000.00.06.H29","service":"DongBoDanhGia","data":[{"NgayTongHop":"10-2026","TongSoNguoiDanhGia":1,"PhanTramDanhGiaRatHaiLong":"100%"}]}`,
 		`{"madonvi":"000.00.06.H29","service":"LayThuTuc","maTTHC":"1.001193"}`,
 		`{"service":["x"]}`,
 	} {
@@ -630,6 +714,26 @@ func FuzzPortalService(f *testing.F) {
 		st := s.Stats()
 		if sum := st.Accepted + st.Rejected + st.Aborted + st.Injected5xx + st.Injected429 + st.InjectedDrop + st.Outage; sum != st.Received {
 			t.Fatalf("stats do not add up after %q: received %d, outcomes %d", body, st.Received, sum)
+		}
+	})
+}
+
+// FuzzParseMonthYear: NgayTongHop is read only in its one written form,
+// M-yyyy: whatever is accepted prints back to the same text.
+func FuzzParseMonthYear(f *testing.F) {
+	for _, s := range []string{"10-2026", "3-2027", "03-2026", "2026-10", "13-2026", "+1-2026", "1--202", "1-02026", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		month, year, ok := parseMonthYear(s)
+		if !ok {
+			return
+		}
+		if month < 1 || month > 12 || year < 2000 || year > 9999 {
+			t.Fatalf("%q accepted as month %d, year %d", s, month, year)
+		}
+		if back := fmt.Sprintf("%d-%04d", month, year); back != s {
+			t.Fatalf("%q accepted as %d-%d, which writes %q", s, month, year, back)
 		}
 	})
 }

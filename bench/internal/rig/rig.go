@@ -146,7 +146,13 @@ func SampleCounts(ctx context.Context, dsn string) (dossiers, steps int64, err e
 
 // KeyPair writes a fresh self-signed RSA-2048 signing certificate and key.
 func KeyPair(dir string) (certFile, keyFile string, err error) {
-	key, cert, err := signing.GenerateSelfSigned("lgsp-connector bench", 24*time.Hour, time.Now())
+	return KeyPairFor(dir, signing.RSASHA256)
+}
+
+// KeyPairFor writes a fresh self-signed certificate and key of the type
+// alg needs (RSA-2048, or EC P-256 for ecdsa-sha256).
+func KeyPairFor(dir string, alg signing.Algorithm) (certFile, keyFile string, err error) {
+	key, cert, err := signing.GenerateSelfSignedFor(alg, "lgsp-connector bench", 24*time.Hour, time.Now())
 	if err != nil {
 		return "", "", err
 	}
@@ -166,6 +172,7 @@ type ConfigParams struct {
 	LegacyDSN, LGSPURL, CertFile, KeyFile, StorePath string
 	Lag                                              string // cursor lag window
 	Poll                                             string // schedule.poll; "" keeps the template's
+	Algorithm                                        string // signing.algorithm; "" keeps the default (rsa-sha256)
 	Workers                                          int
 }
 
@@ -184,6 +191,15 @@ func WriteConfig(path string, p ConfigParams) error {
 			return errors.New("the demo configuration template has no schedule.poll line to replace")
 		}
 		b = re.ReplaceAll(b, []byte(`  poll: "`+p.Poll+`"`))
+	}
+	if p.Algorithm != "" {
+		// The template leaves signing.algorithm at its default: add it
+		// after the key file, inside the signing section.
+		re := regexp.MustCompile(`(?m)^(  key_file: .*)$`)
+		if len(re.FindAll(b, -1)) != 1 {
+			return errors.New("the demo configuration template has no single signing.key_file line to add signing.algorithm after")
+		}
+		b = re.ReplaceAll(b, []byte("$1\n  algorithm: \""+p.Algorithm+"\""))
 	}
 	// The demo's client_id is what the sandbox is started with below.
 	return os.WriteFile(path, b, 0o600)
@@ -288,12 +304,13 @@ func (p *Process) Tail(n int) string {
 // StartSandbox starts `lgsp-connector sandbox` on a free loopback port and
 // returns it with its base URL. trustCert "" runs it without signature
 // verification (the receiver's RSA verify then costs no CPU on this
-// machine).
-func StartSandbox(ctx context.Context, dir, bin, trustCert string) (*Process, string, error) {
+// machine). extra are further sandbox flags, e.g. --allow-algorithm.
+func StartSandbox(ctx context.Context, dir, bin, trustCert string, extra ...string) (*Process, string, error) {
 	args := []string{"sandbox", "--listen", "127.0.0.1:0", "--client-id", "lgsp-connector-demo"}
 	if trustCert != "" {
 		args = append(args, "--trust", trustCert)
 	}
+	args = append(args, extra...)
 	p, err := Start("sandbox", dir, bin, args...)
 	if err != nil {
 		return nil, "", err
@@ -594,14 +611,22 @@ func EnvOr(k, def string) string {
 // SignedSandbox makes a signing key pair in dir and starts the sandbox;
 // with verify the sandbox checks every signature against the certificate.
 func SignedSandbox(ctx context.Context, dir, bin string, verify bool) (sb *Process, url, certFile, keyFile string, err error) {
-	if certFile, keyFile, err = KeyPair(dir); err != nil {
+	return SignedSandboxFor(ctx, dir, bin, verify, signing.RSASHA256)
+}
+
+// SignedSandboxFor is SignedSandbox with a key for alg; a verifying
+// sandbox is told to accept alg (it accepts only RSA unless told).
+func SignedSandboxFor(ctx context.Context, dir, bin string, verify bool, alg signing.Algorithm) (sb *Process, url, certFile, keyFile string, err error) {
+	if certFile, keyFile, err = KeyPairFor(dir, alg); err != nil {
 		return nil, "", "", "", err
 	}
 	trust := ""
+	var extra []string
 	if verify {
 		trust = certFile
+		extra = []string{"--allow-algorithm", alg.String()}
 	}
-	sb, url, err = StartSandbox(ctx, dir, bin, trust)
+	sb, url, err = StartSandbox(ctx, dir, bin, trust, extra...)
 	return sb, url, certFile, keyFile, err
 }
 

@@ -1,8 +1,13 @@
 package rig
 
 import (
+	"path/filepath"
 	"testing"
 	"time"
+
+	_ "github.com/hcmc-lgsp/lgsp-connector/connectors/iso-dientu" // the demo configuration's source type
+	"github.com/hcmc-lgsp/lgsp-connector/internal/config"
+	"github.com/hcmc-lgsp/lgsp-connector/signing"
 )
 
 func TestPercentileNearestRank(t *testing.T) {
@@ -47,5 +52,39 @@ func TestStatusDeltaSkipsMissingCounters(t *testing.T) {
 	}
 	if want := "Questions                            20  (      10.0/s)"; lines[0] != want {
 		t.Errorf("line %q, want %q", lines[0], want)
+	}
+}
+
+// TestWriteConfigAlgorithm: the --algorithm of a benchmark reaches
+// signing.algorithm of the connector's configuration, and without it the
+// default stays; the key written for it fits (the signer loads).
+func TestWriteConfigAlgorithm(t *testing.T) {
+	dir := t.TempDir()
+	for _, alg := range []signing.Algorithm{signing.RSASHA256, signing.ECDSASHA256} {
+		t.Run(alg.String(), func(t *testing.T) {
+			certFile, keyFile, err := KeyPairFor(dir, alg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := ConfigParams{LegacyDSN: "root@tcp(127.0.0.1:3306)/lgsp_bench", LGSPURL: "http://127.0.0.1:1",
+				CertFile: certFile, KeyFile: keyFile, StorePath: filepath.Join(dir, "outbox.db"), Lag: "0s", Workers: 2}
+			if alg != signing.RSASHA256 {
+				p.Algorithm = alg.String()
+			}
+			path := filepath.Join(dir, "connector.yaml")
+			if err := WriteConfig(path, p); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := config.Load(path, config.LoadOptions{IgnoreEnv: true})
+			if err != nil {
+				t.Fatalf("config.Load: %v", err)
+			}
+			if cfg.Signing.Algorithm != alg.String() {
+				t.Fatalf("signing.algorithm = %q, want %q", cfg.Signing.Algorithm, alg)
+			}
+			if _, err := signing.LoadSigner(signing.LoadOptions{CertFile: cfg.Signing.CertFile, KeyFile: cfg.Signing.KeyFile, Algorithm: alg}); err != nil {
+				t.Fatalf("LoadSigner: %v", err)
+			}
+		})
 	}
 }
