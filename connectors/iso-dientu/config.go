@@ -16,6 +16,8 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/hcmc-lgsp/lgsp-connector/connectors"
 )
 
 // TypeName is the connector's name in YAML (source.type).
@@ -49,7 +51,6 @@ const (
 	DefaultBatchSize     = 500
 	MaxBatchSize         = 10000
 	DefaultSQLiteLayout  = "2006-01-02 15:04:05"
-	defaultStreamFirst   = "ho_so"
 	startDateLayout      = "2006-01-02"
 	minDurationWithUnits = time.Millisecond
 )
@@ -462,22 +463,7 @@ func (c *Config) updatedFormat(s StreamConfig) string {
 // streamOrder is the polling order: the configured one, then the rest of
 // the streams with ho_so first and the others by name.
 func (c *Config) streamOrder() []string {
-	out := make([]string, 0, len(c.Streams))
-	listed := map[string]bool{}
-	for _, n := range c.StreamOrder {
-		if _, ok := c.Streams[n]; ok && !listed[n] {
-			out = append(out, n)
-			listed[n] = true
-		}
-	}
-	rest := sortedKeys(c.Streams)
-	sort.SliceStable(rest, func(i, j int) bool { return rest[i] == defaultStreamFirst && rest[j] != defaultStreamFirst })
-	for _, n := range rest {
-		if !listed[n] {
-			out = append(out, n)
-		}
-	}
-	return out
+	return connectors.OrderStreams(c.StreamOrder, sortedKeys(c.Streams))
 }
 
 // StreamNames lists the configured streams in polling order, so that the

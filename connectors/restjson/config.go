@@ -6,14 +6,11 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/url"
 	"os"
 	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -68,7 +65,6 @@ const (
 	maxBodySize            = 1 << 30
 	maxRetries             = 10
 	minDurationWithUnits   = time.Millisecond
-	defaultStreamFirst     = "ho_so"
 )
 
 // defaultUpdatedFormats are tried when streams.<name>.updated_format is
@@ -204,51 +200,10 @@ type PagingConfig struct {
 	TokenParam string `mapstructure:"token_param"`
 }
 
-// Secret is a configuration value that must never be printed: fmt, slog,
-// JSON, YAML and text encoders all see "[REDACTED]" (or "" when empty, so
-// "not set" stays visible). Reveal returns the value where it is used.
-type Secret string
+// Secret is a configuration value that must never be printed.
+type Secret = connectors.Secret
 
-const redacted = "[REDACTED]"
-
-// String returns "[REDACTED]", or "" for an empty secret.
-func (s Secret) String() string {
-	if s == "" {
-		return ""
-	}
-	return redacted
-}
-
-// GoString keeps %#v from printing the value.
-func (s Secret) GoString() string { return strconv.Quote(s.String()) }
-
-// Format makes every fmt verb print the redacted form; without it a verb
-// that does not fit a string (%d) would print the raw value in fmt's
-// complaint.
-func (s Secret) Format(f fmt.State, verb rune) {
-	switch {
-	case verb == 'q', verb == 'v' && f.Flag('#'):
-		_, _ = io.WriteString(f, strconv.Quote(s.String()))
-	default:
-		_, _ = io.WriteString(f, s.String())
-	}
-}
-
-// MarshalText implements encoding.TextMarshaler (and so JSON map keys).
-func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
-
-// MarshalJSON implements json.Marshaler.
-func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
-
-// MarshalYAML implements the YAML marshaler interface.
-func (s Secret) MarshalYAML() (any, error) { return s.String(), nil }
-
-// LogValue implements slog.LogValuer.
-func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
-
-// Reveal returns the secret itself: only where the value is used (an HTTP
-// header), never to print.
-func (s Secret) Reveal() string { return string(s) }
+const redacted = connectors.Redacted
 
 // NewDefaultConfig returns a config filled with every default, before the
 // user's values are decoded into it.
@@ -800,22 +755,7 @@ func (s StreamConfig) updatedFormats() []string {
 // streamOrder is the polling order: the configured one, then the other
 // streams with ho_so first and the rest by name.
 func (c *Config) streamOrder() []string {
-	out := make([]string, 0, len(c.Streams))
-	listed := map[string]bool{}
-	for _, n := range c.StreamOrder {
-		if _, ok := c.Streams[n]; ok && !listed[n] {
-			out = append(out, n)
-			listed[n] = true
-		}
-	}
-	rest := sortedKeys(c.Streams)
-	sort.SliceStable(rest, func(i, j int) bool { return rest[i] == defaultStreamFirst && rest[j] != defaultStreamFirst })
-	for _, n := range rest {
-		if !listed[n] {
-			out = append(out, n)
-		}
-	}
-	return out
+	return connectors.OrderStreams(c.StreamOrder, sortedKeys(c.Streams))
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -32,21 +32,11 @@ var ErrRatingsSenderNotConfigured = errors.New("gửi tổng hợp đánh giá l
 // NewRatingsSender returns the portal sender when dvcqg is enabled. It
 // logs in through LGSP like the delivery pipeline does.
 func NewRatingsSender(_ context.Context, cfg *config.Config, log *slog.Logger) (RatingsSender, error) {
-	if !cfg.DVCQG.Enabled {
-		return nil, ErrRatingsSenderNotConfigured
-	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	client, err := newLGSPClient(cfg, log)
+	c, err := newPortalSender(cfg, log, ErrRatingsSenderNotConfigured)
 	if err != nil {
 		return nil, err
 	}
-	portal, err := newPortal(cfg, client, log)
-	if err != nil {
-		return nil, err
-	}
-	return portalRatings{portal}, nil
+	return portalRatings{c}, nil
 }
 
 // portalRatings sends a summary with DongBoDanhGia.

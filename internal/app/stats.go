@@ -27,8 +27,19 @@ var ErrStatsSenderNotConfigured = errors.New("gửi thống kê lên Cổng DVCQ
 // NewStatsSender returns the portal sender when dvcqg is enabled. It logs
 // in through LGSP like the delivery pipeline does.
 func NewStatsSender(_ context.Context, cfg *config.Config, log *slog.Logger) (StatsSender, error) {
+	c, err := newPortalSender(cfg, log, ErrStatsSenderNotConfigured)
+	if err != nil {
+		return nil, err
+	}
+	return portalStats{c}, nil
+}
+
+// newPortalSender is a national-portal client of its own, logging in
+// through LGSP like the delivery pipeline does, for the monthly jobs and
+// commands that send outside the pipeline; notConfigured when dvcqg is off.
+func newPortalSender(cfg *config.Config, log *slog.Logger, notConfigured error) (*dvcqg.Client, error) {
 	if !cfg.DVCQG.Enabled {
-		return nil, ErrStatsSenderNotConfigured
+		return nil, notConfigured
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -37,11 +48,7 @@ func NewStatsSender(_ context.Context, cfg *config.Config, log *slog.Logger) (St
 	if err != nil {
 		return nil, err
 	}
-	portal, err := newPortal(cfg, client, log)
-	if err != nil {
-		return nil, err
-	}
-	return portalStats{portal}, nil
+	return newPortal(cfg, client, log)
 }
 
 // portalStats sends figures with DongBoThongKeHoSo.

@@ -22,66 +22,22 @@
 package config
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
+	"github.com/hcmc-lgsp/lgsp-connector/connectors"
 	"github.com/hcmc-lgsp/lgsp-connector/mapping"
 	"github.com/hcmc-lgsp/lgsp-connector/packets"
 	"github.com/hcmc-lgsp/lgsp-connector/stats"
 )
 
-// Secret is a configuration value that must never be printed: fmt, slog,
-// JSON, YAML and text encoders all see "[REDACTED]" (or "" when empty, so
-// "not set" stays visible). Reveal returns the value, for the one place
-// that needs it.
-type Secret string
+// Secret is a configuration value that must never be printed (see
+// connectors.Secret, which connector configs share).
+type Secret = connectors.Secret
 
-const redacted = "[REDACTED]"
-
-// String returns "[REDACTED]", or "" for an empty secret.
-func (s Secret) String() string {
-	if s == "" {
-		return ""
-	}
-	return redacted
-}
-
-// GoString keeps %#v from printing the value.
-func (s Secret) GoString() string { return strconv.Quote(s.String()) }
-
-// Format implements fmt.Formatter so that every verb prints the redacted
-// form: without it, a verb that does not fit a string (%d) makes fmt print
-// the raw value in its "%!d(config.Secret=…)" complaint.
-func (s Secret) Format(f fmt.State, verb rune) {
-	switch {
-	case verb == 'q', verb == 'v' && f.Flag('#'):
-		_, _ = io.WriteString(f, strconv.Quote(s.String()))
-	default:
-		_, _ = io.WriteString(f, s.String())
-	}
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
-
-// MarshalJSON implements json.Marshaler.
-func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
-
-// MarshalYAML implements yaml.Marshaler.
-func (s Secret) MarshalYAML() (any, error) { return s.String(), nil }
-
-// LogValue implements slog.LogValuer.
-func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
-
-// Reveal returns the secret itself. Call it only where the value is used
-// (an HTTP request, a key file), never to print.
-func (s Secret) Reveal() string { return string(s) }
+const redacted = connectors.Redacted
 
 // Config is the whole configuration. Load returns a fresh one each time;
 // treat it as read-only (share it, do not modify it).
