@@ -23,6 +23,7 @@ import (
 	"github.com/hcmc-lgsp/lgsp-connector/internal/testdb"
 	"github.com/hcmc-lgsp/lgsp-connector/packets"
 	"github.com/hcmc-lgsp/lgsp-connector/signing"
+	"github.com/hcmc-lgsp/lgsp-connector/stats"
 )
 
 // surveyForm is what the survey database says about one ma_phieu: the
@@ -248,6 +249,94 @@ func TestEndToEndRatingsMariaDB(t *testing.T) {
 		if e.Field != want || !strings.Contains(e.Reason, tables[want]) {
 			t.Errorf("survey row %s quarantined for %s (%s), want field %s and a reason naming the %s", e.RecordKey, e.Field, e.Reason, want, tables[want])
 		}
+	}
+
+	t.Run("monthly summary matches a hand-computed month", func(t *testing.T) {
+		checkMonthlySummary(t, yaml, dir, survey)
+	})
+}
+
+// checkMonthlySummary computes the DongBoDanhGia summary of March 2027 on
+// the MariaDB survey database through the connector's own reading path
+// (the source's period read, the mapping, identity), after adding a month
+// worked out by hand — every generated answer is older.
+//
+// Overall question (CH00), mapped officer, in March 2027:
+//
+//	F1 level 1 at 03-01 00:00:00 (the month's first second)
+//	F2 level 1, F3 level 1, F4 level 2, F5 level 2
+//	F6 level 4 and F7 level 5 (with reasons; F7 at 03-31 23:59:59)
+//	F2 again, re-sent by the kiosk a day later: one answer, not two
+//	G1 level 1 by an officer the code table lacks: not counted
+//	H1 level 1 at 04-01 00:00:00: April, not counted
+//
+// 7 answers: very satisfied 3/7 = 42.86 % → 43 %, satisfied 2/7 =
+// 28.57 % → 29 %, not satisfied (levels 3–5) 100 − 43 − 29 = 28 %.
+func checkMonthlySummary(t *testing.T, cfgYAML []byte, dir string, survey *sql.DB) {
+	t.Helper()
+	ctx := context.Background()
+	officer := sampledata.SurveyOfficers[0].Vendor
+	rows := []struct {
+		id, phieu, canBo string
+		level            int
+		reason, at       string
+	}{
+		{"900001", "F1", officer, 1, "", "2027-03-01 00:00:00"},
+		{"900002", "F2", officer, 1, "", "2027-03-05 09:00:00"},
+		{"900003", "F3", officer, 1, "", "2027-03-06 09:00:00"},
+		{"900004", "F4", officer, 2, "", "2027-03-07 09:00:00"},
+		{"900005", "F5", officer, 2, "", "2027-03-08 09:00:00"},
+		{"900006", "F6", officer, 4, "Phải đi lại nhiều lần", "2027-03-09 09:00:00"},
+		{"900007", "F7", officer, 5, "Cán bộ hướng dẫn không rõ", "2027-03-31 23:59:59"},
+		{"900008", "F2", officer, 1, "", "2027-03-05 09:00:00"},
+		{"900009", "G1", "NV_KHONG_CO", 1, "", "2027-03-10 09:00:00"},
+		{"900010", "H1", officer, 1, "", "2027-04-01 00:00:00"},
+	}
+	for i, r := range rows {
+		var reason any
+		if r.reason != "" {
+			reason = r.reason
+		}
+		updated := time.Date(2027, 4, 2, 8, 0, i, 0, time.UTC).Format(time.DateTime)
+		if _, err := survey.ExecContext(ctx, `INSERT INTO dg_phieu
+			(id, ma_phieu, so_ho_so, ma_can_bo, ma_cau_hoi, muc_do, diem, ly_do, kenh, thoi_diem, ngay_cap_nhat)
+			VALUES (?, ?, NULL, ?, 'CH00', ?, NULL, ?, 'KIOSK', ?, ?)`,
+			r.id, "HAND-"+r.phieu, r.canBo, r.level, reason, r.at, updated); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The same configuration, with the answers readable by month and the
+	// ratings section the portal connector has.
+	yaml := strings.Replace(string(cfgYAML), "          FROM dg_phieu\n", "          FROM dg_phieu\n        statistics: {received: thoi_diem, finished: thoi_diem}\n", 1)
+	if yaml == string(cfgYAML) {
+		t.Fatal("fixture: the survey stream's query was not found in the demo configuration")
+	}
+	yaml += "\nratings:\n  stream: danh_gia\n  questions:\n    \"\": \"Mức độ hài lòng chung\"\n"
+	cfg, err := config.LoadBytes([]byte(yaml), dir, config.LoadOptions{IgnoreEnv: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := app.ComputeRatingsSummary(ctx, cfg, stats.MonthPeriod(2027, time.March, loc),
+		app.RatingsOptions{Ratings: cfg.Ratings, Statistics: cfg.Statistics})
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := app.SummaryItems(sum.Result)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"NgayTongHop":"3-2027","TongSoNguoiDanhGia":7,"PhanTramDanhGiaRatHaiLong":"43%","PhanTramDanhGiaHaiLong":"29%","PhanTramDanhGiaChuaHaiLong":"28%",` +
+		`"PhanTramDanhGiaDichVuRatHaiLong":"43%","PhanTramDanhGiaDichVuHaiLong":"29%","PhanTramDanhGiaDichVuChuaHaiLong":"28%","DanhSachNoiDungYKien":"","MaThuTuc":"",` +
+		`"NoiDung":"Mức độ hài lòng chung","Madonvi":"000.00.12.H29","TenDonVi":"UBND phường Sài Gòn"}`
+	if len(items) != 1 || string(items[0]) != want {
+		t.Errorf("March 2027 summary on MariaDB:\n got %s\nwant %s", items, want)
+	}
+	if sum.Answers.Read != 9 {
+		t.Errorf("answers read for March 2027: %+v, want the 9 rows dated in March (F1–F7, F2's copy, G1)", sum.Answers)
 	}
 }
 

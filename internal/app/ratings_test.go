@@ -230,7 +230,7 @@ func TestComputeRatingsSummary(t *testing.T) {
 // naming it.
 func TestComputeRatingsWithoutSteps(t *testing.T) {
 	yaml, dir := ratingsFixture(t)
-	const stepsPeriod = "      statistics: {received: thoi_diem, finished: thoi_diem_ky}\n"
+	const stepsPeriod = "      statistics: {received: thoi_diem, finished: thoi_diem}\n"
 	cases := []struct {
 		name, yaml, note string
 	}{
@@ -261,7 +261,7 @@ func TestComputeRatingsWithoutSteps(t *testing.T) {
 		})
 	}
 
-	const ratingsPeriod = "        statistics: {received: thoi_diem, finished: thoi_diem_ky}\n"
+	const ratingsPeriod = "        statistics: {received: thoi_diem, finished: thoi_diem}\n"
 	cfg := loadRatingsConfig(t, strings.Replace(yaml, ratingsPeriod, "", 1), dir)
 	_, err := app.ComputeRatingsSummary(context.Background(), cfg, october(t), ratingsOptions(cfg))
 	if !errors.Is(err, errors.ErrUnsupported) || !strings.Contains(err.Error(), `ratings.stream "danh_gia": nguồn không đọc được luồng này theo kỳ / the source cannot read this stream by period`) {
