@@ -103,6 +103,25 @@ func DropDatabase(ctx context.Context, serverDSN, name string) error {
 	return err
 }
 
+// sampleDailyDossiers is how many dossiers a sample day receives at most
+// (gen-sample keeps daily dossier numbers within four digits).
+const sampleDailyDossiers = 4000
+
+// sampleSettle is how long after its receipt a sample dossier may still be
+// updated (its last step): every row must be stamped before the run starts.
+const sampleSettle = 120 * 24 * time.Hour
+
+// SampleSpan is the receipt span of a sample of n dossiers: days as
+// gen-sample would choose them, and a start far enough back that every
+// row's update time lies before now. A connector reads rows stamped up to
+// now − lag only, so rows dated in the future (a 1,000,000-dossier sample
+// from a fixed start runs 250 days ahead) would never be read.
+func SampleSpan(n int, now time.Time) (days int, start time.Time) {
+	days = max(60, (n+sampleDailyDossiers-1)/sampleDailyDossiers)
+	start = now.Add(-time.Duration(days)*24*time.Hour - sampleSettle)
+	return days, time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, time.UTC)
+}
+
 // GenSample runs `lgsp-connector gen-sample` into a fresh database and
 // returns its summary (stdout) and how long it took.
 func GenSample(ctx context.Context, bin, serverDSN, dbName string, dossiers, maxSteps int, seed uint64) (string, time.Duration, error) {
@@ -113,8 +132,10 @@ func GenSample(ctx context.Context, bin, serverDSN, dbName string, dossiers, max
 	if err != nil {
 		return "", 0, err
 	}
+	days, from := SampleSpan(dossiers, time.Now())
 	cmd := exec.CommandContext(ctx, bin, "gen-sample", "--driver", "mysql", "--dsn", dsn,
 		"--dossiers", strconv.Itoa(dossiers), "--max-steps", strconv.Itoa(maxSteps), "--bad-rows", "0",
+		"--days", strconv.Itoa(days), "--start", from.Format(time.DateOnly),
 		"--seed", strconv.FormatUint(seed, 10), "--create-schema")
 	var out bytes.Buffer
 	cmd.Stdout = &out

@@ -88,3 +88,18 @@ func TestWriteConfigAlgorithm(t *testing.T) {
 		})
 	}
 }
+
+func TestSampleSpanEndsBeforeNow(t *testing.T) {
+	now := time.Date(2026, 11, 24, 3, 0, 0, 0, time.UTC)
+	for _, tc := range []struct{ n, days int }{{2000, 60}, {240000, 60}, {240001, 61}, {1000000, 250}} {
+		days, start := SampleSpan(tc.n, now)
+		if days != tc.days {
+			t.Errorf("SampleSpan(%d): %d days, want %d", tc.n, days, tc.days)
+		}
+		// The last receipt plus the time a dossier may still change must
+		// lie before now.
+		if end := start.AddDate(0, 0, days).Add(sampleSettle); end.After(now) {
+			t.Errorf("SampleSpan(%d) = %d days from %s: rows until %s, after now %s", tc.n, days, start, end, now)
+		}
+	}
+}
