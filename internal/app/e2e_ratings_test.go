@@ -80,21 +80,7 @@ func TestEndToEndRatingsMariaDB(t *testing.T) {
 	forms := readSurveyForms(t, survey)
 
 	dir := t.TempDir()
-	key, cert, err := signing.GenerateSelfSigned("e2e ratings unit", 24*time.Hour, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyPEM, err := signing.EncodeKeyPEM(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(certFile, signing.EncodeCertPEM(cert), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, keyPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	certFile, keyFile, cert := writeSigningPair(t, dir, "e2e ratings unit")
 	verifier, err := signing.NewVerifier([]*x509.Certificate{cert})
 	if err != nil {
 		t.Fatal(err)
@@ -369,4 +355,26 @@ func readSurveyForms(t *testing.T, db *sql.DB) map[string]*surveyForm {
 		t.Fatal(err)
 	}
 	return forms
+}
+
+// writeSigningPair generates a self-signed RSA key and certificate valid
+// for a day and writes them into dir as PEM, for a connector under test.
+func writeSigningPair(t *testing.T, dir, cn string) (certFile, keyFile string, cert *x509.Certificate) {
+	t.Helper()
+	key, cert, err := signing.GenerateSelfSigned(cn, 24*time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPEM, err := signing.EncodeKeyPEM(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, signing.EncodeCertPEM(cert), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, keyPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return certFile, keyFile, cert
 }

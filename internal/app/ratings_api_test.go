@@ -119,21 +119,7 @@ func TestRatingsFromVendorAPI(t *testing.T) {
 	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: api.Certificate().Raw}), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	key, cert, err := signing.GenerateSelfSigned("ratings api unit", 24*time.Hour, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyPEM, err := signing.EncodeKeyPEM(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(certFile, signing.EncodeCertPEM(cert), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, keyPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	certFile, keyFile, cert := writeSigningPair(t, dir, "ratings api unit")
 	verifier, err := signing.NewVerifier([]*x509.Certificate{cert})
 	if err != nil {
 		t.Fatal(err)
