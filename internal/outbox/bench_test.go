@@ -4,9 +4,37 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
+
+// writtenBytes is what this process has passed to write system calls
+// (/proc/self/io wchar): the store's I/O per packet, a figure the machine's
+// other load does not change. ok is false where /proc has no io file.
+func writtenBytes() (n int64, ok bool) {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, found := strings.CutPrefix(line, "wchar: "); found {
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			return n, err == nil
+		}
+	}
+	return 0, false
+}
+
+// reportWritten adds written-B/op from a writtenBytes reading taken at the
+// start of the measured part.
+func reportWritten(b *testing.B, start int64, ok bool) {
+	if end, ok2 := writtenBytes(); ok && ok2 {
+		b.ReportMetric(float64(end-start)/float64(b.N), "written-B/op")
+	}
+}
 
 // benchPackets makes n packets of about 4 KB from index from.
 func benchPackets(from, n int) []NewPacket {
@@ -33,6 +61,7 @@ func BenchmarkCommit(b *testing.B) {
 	}
 	b.SetBytes(int64(len(pre[0][0].Body)))
 	b.ResetTimer()
+	w0, ok := writtenBytes()
 	start := time.Now()
 	for i, pkts := range pre {
 		if _, err := s.Commit(ctx, "hoso", []byte(fmt.Sprint(i)), pkts, nil); err != nil {
@@ -41,6 +70,7 @@ func BenchmarkCommit(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(time.Since(start).Microseconds())/1000/float64(b.N)*batch, "ms/batch")
+	reportWritten(b, w0, ok)
 }
 
 // BenchmarkLeaseMark measures one worker's cycle per packet: lease one
@@ -54,6 +84,8 @@ func BenchmarkLeaseMark(b *testing.B) {
 		}
 	}
 	b.ResetTimer()
+	w0, ok := writtenBytes()
+	defer func() { reportWritten(b, w0, ok) }()
 	for range b.N {
 		ps, err := s.Lease(ctx, "bench", 1, time.Minute)
 		if err != nil || len(ps) != 1 {
@@ -79,6 +111,8 @@ func BenchmarkLeaseMarkGroups(b *testing.B) {
 		}
 	}
 	b.ResetTimer()
+	w0, ok := writtenBytes()
+	defer func() { reportWritten(b, w0, ok) }()
 	ds := make([]Delivery, 0, group)
 	for done := 0; done < b.N; done += group {
 		ps, err := s.Lease(ctx, "bench", group, time.Minute)

@@ -66,14 +66,22 @@ func (s *Store) Commit(ctx context.Context, stream string, cursor []byte, pkts [
 	var changed []string // duplicates whose stored payload differs
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
 		ins := s.stmt(ctx, tx, insertPacketSQL)
+		bodies := s.stmt(ctx, tx, insertBodySQL)
 		for _, r := range rows {
 			p := r.pkt
 			out, err := ins.ExecContext(ctx, p.ID, r.stream, p.RecordKey, p.Kind, p.Profile, p.Endpoint,
-				p.MaHoSo, p.Body, r.sha, r.warnings, now, now, now)
+				p.MaHoSo, r.sha, r.warnings, now, now, now)
 			if err != nil {
 				return fmt.Errorf("insert packet %q (record %q): %w", p.ID, p.RecordKey, err)
 			}
 			if n, _ := out.RowsAffected(); n == 1 {
+				seq, err := out.LastInsertId()
+				if err != nil {
+					return fmt.Errorf("insert packet %q (record %q): %w", p.ID, p.RecordKey, err)
+				}
+				if _, err := bodies.ExecContext(ctx, seq, p.Body); err != nil {
+					return fmt.Errorf("insert body of packet %q (record %q): %w", p.ID, p.RecordKey, err)
+				}
 				res.Inserted++
 				continue
 			}
@@ -88,7 +96,7 @@ func (s *Store) Commit(ctx context.Context, stream string, cursor []byte, pkts [
 			same := false
 			if s.samePayload != nil {
 				var body []byte
-				if err := tx.QueryRowContext(ctx, `SELECT body FROM packets WHERE id = ?`, p.ID).Scan(&body); err != nil {
+				if err := tx.QueryRowContext(ctx, `SELECT b.body FROM packets p JOIN packet_bodies b ON b.seq = p.seq WHERE p.id = ?`, p.ID).Scan(&body); err != nil {
 					return fmt.Errorf("read duplicate packet %q: %w", p.ID, err)
 				}
 				same = s.samePayload(body, p.Body)
@@ -144,10 +152,11 @@ func (s *Store) Commit(ctx context.Context, stream string, cursor []byte, pkts [
 // Statements of Commit, prepared once (see hotWrites).
 const (
 	insertPacketSQL = `INSERT INTO packets
-		(id, stream, record_key, kind, profile, endpoint, ma_ho_so, body, sha256, warnings,
+		(id, stream, record_key, kind, profile, endpoint, ma_ho_so, sha256, warnings,
 		 state, created_at, next_attempt_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`
+	insertBodySQL   = `INSERT INTO packet_bodies (seq, body) VALUES (?, ?)`
 	upsertCursorSQL = `INSERT INTO cursors (stream, cursor, updated_at) VALUES (?, ?, ?)
 		ON CONFLICT (stream) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at`
 )

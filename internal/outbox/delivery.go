@@ -65,7 +65,7 @@ const leaseSQL = `
 			WHERE state = 'in_flight' AND next_attempt_at <= ?1
 			ORDER BY next_attempt_at, seq LIMIT ?2)
 		ORDER BY next_attempt_at, seq LIMIT ?2)
-	SELECT ` + packetCols + `, p.body FROM due JOIN packets p ON p.seq = due.seq
+	SELECT ` + packetCols + `, b.body FROM due JOIN packets p ON p.seq = due.seq JOIN packet_bodies b ON b.seq = due.seq
 	ORDER BY due.next_attempt_at, due.seq`
 
 // anyDueSQL (?1 now) tells whether Lease would find anything.

@@ -505,6 +505,9 @@ func TestPurgeKeepsUnfinishedPackets(t *testing.T) {
 	if n := count(t, raw, "SELECT count(*) FROM attempts WHERE packet_id IN (?, ?)", packetID(3), packetID(4)); n != 0 {
 		t.Errorf("%d attempts of purged packets left", n)
 	}
+	if n := count(t, raw, "SELECT count(*) FROM packet_bodies"); n != 4 {
+		t.Errorf("%d packet bodies left after purging 2 of 6 packets, want 4", n)
+	}
 	q, _ := s.Quarantine(ctx, Filter{})
 	if len(q) != 1 || q[0].ID != "new-rej" {
 		t.Errorf("quarantine after purge = %+v, want only new-rej", q)

@@ -17,7 +17,7 @@ func (s *Store) Each(ctx context.Context, state State, fn func(Packet) error) er
 	}
 	var after int64
 	for {
-		q := `SELECT ` + packetCols + `, p.body FROM packets p WHERE p.seq > ?`
+		q := `SELECT ` + packetCols + `, b.body FROM packets p JOIN packet_bodies b ON b.seq = p.seq WHERE p.seq > ?`
 		args := []any{after}
 		if state != "" {
 			q += ` AND p.state = ?`

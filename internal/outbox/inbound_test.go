@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"bytes"
 	"context"
 	"strconv"
 	"strings"
@@ -91,7 +92,7 @@ func TestMigrateVersion1AddsInboundCalls(t *testing.T) {
 	raw := rawDB(t, path)
 	for _, stmt := range []string{migrations[0], "PRAGMA application_id = " + strconv.Itoa(applicationID), "PRAGMA user_version = 1",
 		`INSERT INTO packets (id, stream, record_key, kind, profile, endpoint, ma_ho_so, body, sha256, warnings, state, created_at, next_attempt_at, updated_at)
-		 VALUES ('p1', 'ho_so', '1', 'HoSo', 'hcm-lgsp', '/x', 'A', x'00', '', '', 'pending', 0, 0, 0)`} {
+		 VALUES ('p1', 'ho_so', '1', 'HoSo', 'hcm-lgsp', '/x', 'A', x'00ff78', '', '', 'pending', 0, 0, 0)`} {
 		if _, err := raw.Exec(stmt); err != nil {
 			t.Fatalf("%s: %v", stmt, err)
 		}
@@ -105,7 +106,7 @@ func TestMigrateVersion1AddsInboundCalls(t *testing.T) {
 	if err := s.RecordInbound(context.Background(), InboundCall{Method: "GET", Path: "/x", Status: 200}); err != nil {
 		t.Errorf("RecordInbound on a migrated file: %v", err)
 	}
-	if _, err := s.Get(context.Background(), "p1"); err != nil {
-		t.Errorf("packet of version 1 lost: %v", err)
+	if p, err := s.Get(context.Background(), "p1"); err != nil || !bytes.Equal(p.Body, []byte{0, 0xff, 'x'}) {
+		t.Errorf("packet of version 1 after migration: body %q, %v; want its stored bytes", p.Body, err)
 	}
 }

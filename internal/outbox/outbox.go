@@ -122,7 +122,7 @@ type Store struct {
 
 // hotWrites and hotReads are the statements prepared at Open.
 var (
-	hotWrites = []string{insertPacketSQL, upsertCursorSQL, leaseSQL, leaseUpdateSQL,
+	hotWrites = []string{insertPacketSQL, insertBodySQL, upsertCursorSQL, leaseSQL, leaseUpdateSQL,
 		markSelectSQL, insertAttemptSQL, markSupersededSQL, markDeliveredSQL, markRetrySQL, markDeadSQL}
 	hotReads = []string{anyDueSQL}
 )

@@ -132,7 +132,7 @@ func (n *nullAttempt) attempt() Attempt {
 // Get returns one packet with its body; the error wraps ErrNotFound when
 // there is none.
 func (s *Store) Get(ctx context.Context, id string) (Packet, error) {
-	row := s.read.QueryRowContext(ctx, `SELECT `+packetCols+`, p.body FROM packets p WHERE p.id = ?`, id)
+	row := s.read.QueryRowContext(ctx, `SELECT `+packetCols+`, b.body FROM packets p JOIN packet_bodies b ON b.seq = p.seq WHERE p.id = ?`, id)
 	p, _, err := scanPacket(row, true)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):

@@ -114,6 +114,18 @@ CREATE TABLE inbound_calls (
 CREATE INDEX inbound_calls_at       ON inbound_calls (at);
 CREATE INDEX inbound_calls_ma_ho_so ON inbound_calls (ma_ho_so, at);
 `,
+	// 3: packet bodies in a table of their own. A lease or an outcome
+	// changes a packet's row; with the signed bytes (several KiB, on
+	// overflow pages) in that row SQLite rewrote them on every change —
+	// three copies of each body through the WAL. Now a body is written once.
+	`
+CREATE TABLE packet_bodies (
+	seq  INTEGER PRIMARY KEY REFERENCES packets (seq) ON DELETE CASCADE,
+	body BLOB    NOT NULL -- signed bytes, sent verbatim
+);
+INSERT INTO packet_bodies (seq, body) SELECT seq, body FROM packets;
+ALTER TABLE packets DROP COLUMN body;
+`,
 }
 
 // schemaVersion is the schema version this code writes (PRAGMA user_version).
