@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/hcmc-lgsp/lgsp-connector/connectors"
 	"github.com/hcmc-lgsp/lgsp-connector/internal/lgsp"
@@ -204,6 +205,12 @@ func (p *Pipeline) Poll(ctx context.Context) (PollStats, error) {
 	return total, nil
 }
 
+// pollStream reads a stream to its end, or until the backlog is full, in
+// three overlapping stages so the signing cores never wait for I/O: the
+// next batch is read from the source while the current one is mapped and
+// signed and the one before is committed. Batches are committed in the
+// order read, each with the cursor after it; a failed stage stops the
+// others and nothing after the last committed batch is stored.
 func (p *Pipeline) pollStream(ctx context.Context, stream string) (PollStats, error) {
 	var st PollStats
 	raw, err := p.store.Cursor(ctx, stream)
@@ -216,44 +223,91 @@ func (p *Pipeline) pollStream(ctx context.Context, stream string) (PollStats, er
 			return st, fmt.Errorf("stream %s: stored cursor %q is unreadable: %w", stream, raw, err)
 		}
 	}
-	for ctx.Err() == nil {
-		if full, err := p.backlogFull(ctx); err != nil || full {
-			st.Paused = full
-			return st, err
-		}
-		batch, err := p.src.Read(ctx, stream, cur, p.o.BatchSize)
-		if err != nil {
-			return st, fmt.Errorf("stream %s: %w", stream, err)
-		}
-		if len(batch.Records) == 0 {
-			return st, nil
-		}
-		pkts, rejected := p.process(ctx, batch.Records)
-		next, err := json.Marshal(batch.Next)
-		if err != nil {
-			return st, err
-		}
-		res, err := p.store.Commit(ctx, stream, next, pkts, rejected)
-		if err != nil {
-			return st, fmt.Errorf("stream %s: commit batch of %d: %w", stream, len(batch.Records), err)
-		}
-		st.Read += len(batch.Records)
-		st.Queued += res.Inserted
-		st.Duplicates += res.Duplicates
-		st.Quarantined += res.Quarantined
-		p.c.read.Add(int64(len(batch.Records)))
-		p.c.queued.Add(int64(res.Inserted))
-		p.c.duplicates.Add(int64(res.Duplicates))
-		p.c.quarantined.Add(int64(res.Quarantined))
-		if fn := p.onRead.Load(); fn != nil {
-			(*fn)(len(batch.Records))
-		}
-		cur = batch.Next
-		if !batch.More {
-			return st, nil
-		}
+
+	type signedBatch struct {
+		read     int
+		next     []byte
+		pkts     []outbox.NewPacket
+		rejected []outbox.Rejected
 	}
-	return st, ctx.Err()
+	g, gctx := errgroup.WithContext(ctx)
+	read := make(chan connectors.Batch, 1)
+	signed := make(chan signedBatch, 1)
+	var paused atomic.Bool
+
+	g.Go(func() error {
+		defer close(read)
+		for {
+			if full, err := p.backlogFull(gctx); err != nil || full {
+				paused.Store(full)
+				return err
+			}
+			batch, err := p.src.Read(gctx, stream, cur, p.o.BatchSize)
+			if err != nil {
+				return fmt.Errorf("stream %s: %w", stream, err)
+			}
+			if len(batch.Records) == 0 {
+				return nil
+			}
+			select {
+			case read <- batch:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+			cur = batch.Next
+			if !batch.More {
+				return nil
+			}
+		}
+	})
+	g.Go(func() error {
+		defer close(signed)
+		for batch := range read {
+			pkts, rejected := p.process(gctx, batch.Records)
+			if err := gctx.Err(); err != nil {
+				return err // process stopped part-way: this batch must not be committed
+			}
+			next, err := json.Marshal(batch.Next)
+			if err != nil {
+				return err
+			}
+			select {
+			case signed <- signedBatch{len(batch.Records), next, pkts, rejected}:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		}
+		return nil
+	})
+	g.Go(func() error {
+		for b := range signed {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			res, err := p.store.Commit(gctx, stream, b.next, b.pkts, b.rejected)
+			if err != nil {
+				return fmt.Errorf("stream %s: commit batch of %d: %w", stream, b.read, err)
+			}
+			st.Read += b.read
+			st.Queued += res.Inserted
+			st.Duplicates += res.Duplicates
+			st.Quarantined += res.Quarantined
+			p.c.read.Add(int64(b.read))
+			p.c.queued.Add(int64(res.Inserted))
+			p.c.duplicates.Add(int64(res.Duplicates))
+			p.c.quarantined.Add(int64(res.Quarantined))
+			if fn := p.onRead.Load(); fn != nil {
+				(*fn)(b.read)
+			}
+		}
+		return nil
+	})
+	err = g.Wait()
+	st.Paused = paused.Load()
+	if err == nil {
+		err = ctx.Err()
+	}
+	return st, err
 }
 
 // process maps, validates, encodes and signs records in parallel, keeping
