@@ -2,45 +2,47 @@ package pipeline
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/hcmc-lgsp/lgsp-connector/internal/outbox"
 )
 
-// maxAckGroup bounds one group of acknowledgements written together.
-const maxAckGroup = 256
+// maxAckGroup bounds one group of acknowledgements written together;
+// ackLinger is how long the writer waits for a group to fill.
+const (
+	maxAckGroup = 256
+	ackLinger   = 20 * time.Millisecond
+)
 
 // ackGroup writes the delivery workers' acknowledgements in groups. A worker
-// hands its acknowledgement over and waits until it is written, as it
-// would for its own transaction; while one group is being written the next
-// gathers, so under load one WAL commit serves many packets and an idle
-// connector pays no wait at all. Nothing is acknowledged to LGSP by this, so
-// a crash before the write only means the packet is sent again under the
-// same message ID, which the receiver drops.
+// hands its acknowledgement over and goes on to its next packet; the writer
+// gathers what arrives within ackLinger (or while the previous group is
+// written) and records it in one transaction, so under load one WAL commit
+// serves dozens of packets. Nothing is acknowledged to LGSP by this: a crash
+// before the write only means those packets are sent again under the same
+// message IDs, which the receiver drops. Until written, a packet stays in
+// flight under its lease, so no other worker sends it meanwhile.
 type ackGroup struct {
-	store *outbox.Store
-	reqs  chan ackReq
-	done  chan struct{}
+	store  *outbox.Store
+	reqs   chan outbox.Delivery
+	failed func(error)
+	done   chan struct{}
 }
 
-type ackReq struct {
-	d   outbox.Delivery
-	res chan error
-}
-
-// startAckGroup starts the writer; stop it once no worker uses it.
-func startAckGroup(store *outbox.Store) *ackGroup {
-	g := &ackGroup{store: store, reqs: make(chan ackReq), done: make(chan struct{})}
+// startAckGroup starts the writer; failed is told of every write that did
+// not record an acknowledgement (other than a lease already taken over).
+// Stop it once no worker uses it: stop writes what is left.
+func startAckGroup(store *outbox.Store, failed func(error)) *ackGroup {
+	g := &ackGroup{store: store, reqs: make(chan outbox.Delivery, maxAckGroup), failed: failed, done: make(chan struct{})}
 	go g.run()
 	return g
 }
 
-// markDelivered records the acknowledgement and returns what
-// outbox.MarkDelivered would have.
-func (g *ackGroup) markDelivered(id string, a outbox.Attempt) error {
-	res := make(chan error, 1)
-	g.reqs <- ackReq{d: outbox.Delivery{ID: id, Attempt: a}, res: res}
-	return <-res
+// markDelivered queues the acknowledgement for the next group.
+func (g *ackGroup) markDelivered(id string, a outbox.Attempt) {
+	g.reqs <- outbox.Delivery{ID: id, Attempt: a}
 }
 
 func (g *ackGroup) stop() {
@@ -50,32 +52,33 @@ func (g *ackGroup) stop() {
 
 func (g *ackGroup) run() {
 	defer close(g.done)
-	group := make([]ackReq, 0, maxAckGroup)
-	ds := make([]outbox.Delivery, 0, maxAckGroup)
+	group := make([]outbox.Delivery, 0, maxAckGroup)
+	linger := time.NewTimer(ackLinger)
+	linger.Stop()
 	for first := range g.reqs {
 		group = append(group[:0], first)
+		linger.Reset(ackLinger)
 	gather:
 		for len(group) < maxAckGroup {
 			select {
-			case r, ok := <-g.reqs:
+			case d, ok := <-g.reqs:
 				if !ok {
 					break gather
 				}
-				group = append(group, r)
-			default:
+				group = append(group, d)
+			case <-linger.C:
 				break gather
 			}
 		}
-		ds = ds[:0]
-		for _, r := range group {
-			ds = append(ds, r.d)
-		}
+		linger.Stop()
 		// Settled even during shutdown, like a single mark.
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		errs := g.store.MarkDeliveredAll(ctx, ds)
+		errs := g.store.MarkDeliveredAll(ctx, group)
 		cancel()
-		for i, r := range group {
-			r.res <- errs[i]
+		for i, err := range errs {
+			if err != nil && !errors.Is(err, outbox.ErrNotInFlight) {
+				g.failed(fmt.Errorf("record delivery of packet %s: %w", group[i].ID, err))
+			}
 		}
 	}
 }

@@ -209,8 +209,8 @@ func (p *Pipeline) Poll(ctx context.Context) (PollStats, error) {
 // three overlapping stages so the signing cores never wait for I/O: the
 // next batch is read from the source while the current one is mapped and
 // signed and the one before is committed. Batches are committed in the
-// order read, each with the cursor after it; a failed stage stops the
-// others and nothing after the last committed batch is stored.
+// order read, each with the cursor after it; a failed or stopped stage
+// stops the others, and a batch cut short is never stored.
 func (p *Pipeline) pollStream(ctx context.Context, stream string) (PollStats, error) {
 	var st PollStats
 	raw, err := p.store.Cursor(ctx, stream)
@@ -279,12 +279,13 @@ func (p *Pipeline) pollStream(ctx context.Context, stream string) (PollStats, er
 		}
 		return nil
 	})
+	// Every batch that reaches the committer was read and signed whole, so
+	// it is committed even when the poll is being stopped: that work is
+	// kept, and the cursor still moves only past complete batches.
+	commitCtx := context.WithoutCancel(ctx)
 	g.Go(func() error {
 		for b := range signed {
-			if err := gctx.Err(); err != nil {
-				return err
-			}
-			res, err := p.store.Commit(gctx, stream, b.next, b.pkts, b.rejected)
+			res, err := p.store.Commit(commitCtx, stream, b.next, b.pkts, b.rejected)
 			if err != nil {
 				return fmt.Errorf("stream %s: commit batch of %d: %w", stream, b.read, err)
 			}
@@ -504,10 +505,10 @@ func (p *Pipeline) DeliverDue(ctx context.Context) (DeliverStats, error) {
 }
 
 // queuePerWorker bounds the shared queue: leased packets waiting for a
-// worker. Leases stay short-lived — a packet is leased only when a worker
-// is about to be free for it — yet one lease transaction serves several
-// workers under load.
-const queuePerWorker = 2
+// worker. Leases stay short-lived — a packet waits for a worker for at most
+// a few sends — yet under load one lease transaction fills the places of
+// as many packets as there are workers.
+const queuePerWorker = 3
 
 // dispatch runs the Workers over a shared queue fed by one leasing loop,
 // until ctx ends or, with untilEmpty, until nothing is due (or paused is
@@ -524,8 +525,6 @@ func (p *Pipeline) dispatch(ctx context.Context, idleCheck time.Duration, untilE
 	for range size {
 		free <- struct{}{}
 	}
-	acks := startAckGroup(p.store)
-	defer acks.stop()
 
 	var (
 		mu       sync.Mutex
@@ -544,6 +543,11 @@ func (p *Pipeline) dispatch(ctx context.Context, idleCheck time.Duration, untilE
 		mu.Unlock()
 		failed.Store(true)
 	}
+	acks := startAckGroup(p.store, func(err error) {
+		if err = outcome("", err); err != nil && untilEmpty {
+			setErr(err)
+		}
+	})
 	owner := p.o.Owner
 	for range p.o.Workers {
 		wg.Add(1)
@@ -578,7 +582,18 @@ func (p *Pipeline) dispatch(ctx context.Context, idleCheck time.Duration, untilE
 			select {
 			case <-free:
 				n++
+				continue
 			default:
+			}
+			// While workers still have packets queued, wait for more free
+			// places so one lease transaction serves several of them.
+			if n >= p.o.Workers || len(queue) <= 1 {
+				break
+			}
+			select {
+			case <-free:
+				n++
+			case <-ctx.Done():
 				break more
 			}
 		}
@@ -616,6 +631,9 @@ func (p *Pipeline) dispatch(ctx context.Context, idleCheck time.Duration, untilE
 	}
 	close(queue)
 	wg.Wait()
+	acks.stop()
+	mu.Lock()
+	defer mu.Unlock()
 	return firstErr
 }
 
@@ -648,7 +666,7 @@ func (p *Pipeline) deliver(ctx context.Context, pk outbox.Packet, owner string, 
 	switch res.Class {
 	case lgsp.ClassDelivered:
 		a.Outcome = "delivered"
-		err = acks.markDelivered(pk.ID, a)
+		acks.markDelivered(pk.ID, a)
 		p.c.delivered.Add(1)
 	case lgsp.ClassPermanent:
 		if errors.Is(res.Err, lgsp.ErrConfig) {
