@@ -85,10 +85,12 @@ func TestLogAndRetryWhileRunning(t *testing.T) {
 		}
 	}
 
-	delivered := logJSON(t, "--config", cfg, "--status", "delivered")
-	if len(delivered) == 0 {
-		t.Errorf("log --status delivered shows nothing while run is delivering")
-	}
+	// Acknowledgements are recorded in groups, within tens of milliseconds.
+	var delivered []logEntry
+	waitFor(t, 5*time.Second, "log --status delivered to show packets while run is delivering", func() bool {
+		delivered = logJSON(t, "--config", cfg, "--status", "delivered")
+		return len(delivered) > 0
+	})
 	for _, e := range delivered {
 		if e.State != "delivered" {
 			t.Errorf("log --status delivered listed %+v", e)
