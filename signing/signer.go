@@ -31,6 +31,8 @@ type Signer struct {
 	dsigKey crypto.Signer
 	cert    *x509.Certificate
 	alg     Algorithm
+	// certBase64 is the certificate as KeyInfo carries it.
+	certBase64 string
 }
 
 // NewSigner returns a Signer for key and cert using alg. key is an RSA
@@ -55,7 +57,7 @@ func NewSigner(key crypto.Signer, cert *x509.Certificate, alg Algorithm) (*Signe
 	if err := checkAlgorithmFitsCertificate(alg, cert); err != nil {
 		return nil, fmt.Errorf("signing: %w", err)
 	}
-	s := &Signer{key: key, dsigKey: key, cert: cert, alg: alg}
+	s := &Signer{key: key, dsigKey: key, cert: cert, alg: alg, certBase64: base64.StdEncoding.EncodeToString(cert.Raw)}
 	if k, ok := key.(*rsa.PrivateKey); ok {
 		if err := k.Validate(); err != nil {
 			return nil, fmt.Errorf("signing: private key for %q is invalid: %w", cert.Subject.String(), err)
@@ -199,6 +201,16 @@ func (s *Signer) Algorithm() Algorithm { return s.alg }
 // signatures of the same document. Either way: sign once, store the
 // bytes, resend those.
 func (s *Signer) Sign(doc []byte) ([]byte, error) {
+	if start, end, nameLen, ok := canonicalRoot(doc); ok {
+		return s.signCanonical(doc, start, end, nameLen)
+	}
+	return s.signGeneral(doc)
+}
+
+// signGeneral is Sign for any document in the profile's subset: parse,
+// check, canonicalise a copy of the tree and let goxmldsig build the
+// Signature.
+func (s *Signer) signGeneral(doc []byte) ([]byte, error) {
 	_, root, err := parseDocument(doc, forSign)
 	if err != nil {
 		return nil, fmt.Errorf("signing: cannot sign document: %w", err)
