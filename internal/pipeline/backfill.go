@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/hcmc-lgsp/lgsp-connector/connectors"
@@ -85,9 +86,13 @@ func (p *Pipeline) pass(ctx context.Context, tick time.Duration, settle bool) er
 		tick = 100 * time.Millisecond
 	}
 	dctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var finish atomic.Bool
 	done := make(chan error, 1)
-	go func() { done <- p.RunDelivery(dctx, tick) }()
-	stop := func() error { cancel(); return <-done }
+	go func() { done <- p.runDelivery(dctx, tick, &finish) }()
+	// stop lets the sends under way finish: interrupting them would only
+	// have them sent again (the receiver dropping whatever had arrived).
+	stop := func() error { finish.Store(true); p.Wake(); return <-done }
 	wait := func() bool {
 		select {
 		case <-ctx.Done():

@@ -511,14 +511,15 @@ func (p *Pipeline) DeliverDue(ctx context.Context) (DeliverStats, error) {
 const queuePerWorker = 3
 
 // dispatch runs the Workers over a shared queue fed by one leasing loop,
-// until ctx ends or, with untilEmpty, until nothing is due (or paused is
-// set). Leasing takes as many packets as there are free places (workers
-// hand places back as they finish a packet), so an idle connector leases
-// one packet at a time and a busy one a group per transaction, and no
-// packet waits behind a slow request while another worker is free.
+// until ctx ends, or stop is set (the packets leased by then are still
+// sent), or with untilEmpty until nothing is due. Leasing takes as many
+// packets as there are free places (workers hand places back as they
+// finish a packet), so an idle connector leases one packet at a time and a
+// busy one a group per transaction, and no packet waits behind a slow
+// request while another worker is free.
 // outcome is called after each packet; the first error it returns, or of
 // leasing with untilEmpty, ends the round and is returned.
-func (p *Pipeline) dispatch(ctx context.Context, idleCheck time.Duration, untilEmpty bool, paused *atomic.Bool, outcome func(string, error) error) error {
+func (p *Pipeline) dispatch(ctx context.Context, idleCheck time.Duration, untilEmpty bool, stop *atomic.Bool, outcome func(string, error) error) error {
 	size := p.o.Workers * queuePerWorker
 	queue := make(chan outbox.Packet, size)
 	free := make(chan struct{}, size)
@@ -567,7 +568,7 @@ func (p *Pipeline) dispatch(ctx context.Context, idleCheck time.Duration, untilE
 	tick := time.NewTicker(idleCheck)
 	defer tick.Stop()
 	var lastErrLog time.Time
-	for ctx.Err() == nil && !failed.Load() && (paused == nil || !paused.Load()) {
+	for ctx.Err() == nil && !failed.Load() && (stop == nil || !stop.Load()) {
 		n := 0
 		select {
 		case <-free:
@@ -597,7 +598,7 @@ func (p *Pipeline) dispatch(ctx context.Context, idleCheck time.Duration, untilE
 				break more
 			}
 		}
-		if failed.Load() || (paused != nil && paused.Load()) {
+		if failed.Load() || (stop != nil && stop.Load()) {
 			break // decided while waiting for a free place
 		}
 		batch, err := p.store.Lease(ctx, owner, n, p.o.Lease)
@@ -778,11 +779,18 @@ func firstNonEmpty(s ...string) string {
 // or the next retry time, checking at least every idleCheck. A slow
 // request holds up only its own packet, never packets queued meanwhile.
 func (p *Pipeline) RunDelivery(ctx context.Context, idleCheck time.Duration) error {
+	return p.runDelivery(ctx, idleCheck, nil)
+}
+
+// runDelivery is RunDelivery that also ends, without interrupting a send,
+// once finish is set (and Wake called): nothing more is leased, the
+// packets already leased are sent and their outcomes recorded.
+func (p *Pipeline) runDelivery(ctx context.Context, idleCheck time.Duration, finish *atomic.Bool) error {
 	if idleCheck <= 0 {
 		idleCheck = time.Second
 	}
 	var lastErrLog atomic.Int64
-	return p.dispatch(ctx, idleCheck, false, nil, func(_ string, err error) error {
+	return p.dispatch(ctx, idleCheck, false, finish, func(_ string, err error) error {
 		// A broken store fails every worker at once: say so once per idleCheck.
 		if err != nil && ctx.Err() == nil {
 			now, last := time.Now().UnixNano(), lastErrLog.Load()
