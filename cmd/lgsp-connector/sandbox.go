@@ -24,6 +24,7 @@ func newSandboxCmd() *cobra.Command {
 		trust, outages, allowAlgorithms                           []string
 		o                                                         sandbox.Options
 		verbose                                                   bool
+		memoryMiB                                                 int64
 	)
 	cmd := &cobra.Command{
 		Use:   "sandbox",
@@ -74,6 +75,14 @@ func newSandboxCmd() *cobra.Command {
 				}
 				o.Outages = append(o.Outages, w)
 			}
+			switch {
+			case memoryMiB < 0:
+				return fmt.Errorf("--memory-mib %d: must be 0 or more", memoryMiB)
+			case memoryMiB == 0:
+				o.MaxMemoryBytes = 1 // no body fits: metadata only
+			default:
+				o.MaxMemoryBytes = memoryMiB << 20
+			}
 			sb, err := sandbox.New(o)
 			if err != nil {
 				return err
@@ -118,6 +127,7 @@ func newSandboxCmd() *cobra.Command {
 	f.StringSliceVar(&outages, "outage", nil, "ngừng dịch vụ DURATION@OFFSET, ví dụ 10m@5m / outage DURATION@OFFSET")
 	f.Int64Var(&o.Seed, "seed", 1, "hạt giống ngẫu nhiên / random seed")
 	f.StringVar(&storeDir, "store-dir", "", "ghi gói đã nhận vào thư mục / write accepted packets to this directory")
+	f.Int64Var(&memoryMiB, "memory-mib", 512, "bộ nhớ giữ nội dung gói (MiB), quá thì chỉ giữ thông tin gói; 0: không giữ / memory for packet bodies (MiB); beyond it only metadata is kept; 0 keeps none (long benchmarks)")
 	f.StringVar(&tlsCert, "tls-cert", "", "chứng thư TLS (PEM) / TLS certificate")
 	f.StringVar(&tlsKey, "tls-key", "", "khóa TLS (PEM) / TLS key")
 	f.BoolVarP(&verbose, "verbose", "v", false, "nhật ký chi tiết / verbose logs")

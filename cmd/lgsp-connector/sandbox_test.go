@@ -104,3 +104,14 @@ func TestSandboxCommandPortInUse(t *testing.T) {
 		t.Errorf("sandbox claimed to listen on a taken port:\n%s", res.stderr)
 	}
 }
+
+// A negative --memory-mib is refused before anything listens.
+func TestSandboxCommandRefusesNegativeMemory(t *testing.T) {
+	res := execute(t.Context(), "sandbox", "--listen", "127.0.0.1:0", "--client-secret", "x", "--memory-mib", "-1")
+	if res.err == nil || !strings.Contains(res.err.Error(), "--memory-mib") {
+		t.Fatalf("--memory-mib -1: err %v, want one naming the flag", res.err)
+	}
+	if strings.Contains(res.stderr, "LGSP sandbox listening") {
+		t.Errorf("sandbox listened despite a negative --memory-mib:\n%s", res.stderr)
+	}
+}

@@ -325,9 +325,12 @@ func (p *Process) Tail(n int) string {
 // StartSandbox starts `lgsp-connector sandbox` on a free loopback port and
 // returns it with its base URL. trustCert "" runs it without signature
 // verification (the receiver's RSA verify then costs no CPU on this
-// machine). extra are further sandbox flags, e.g. --allow-algorithm.
+// machine). extra are further sandbox flags, e.g. --allow-algorithm. The
+// benchmarks read counts and packet metadata only, so the sandbox keeps no
+// bodies (--memory-mib 0): 6,000,000 packets would otherwise hold 512 MiB
+// for nothing.
 func StartSandbox(ctx context.Context, dir, bin, trustCert string, extra ...string) (*Process, string, error) {
-	args := []string{"sandbox", "--listen", "127.0.0.1:0", "--client-id", "lgsp-connector-demo"}
+	args := []string{"sandbox", "--listen", "127.0.0.1:0", "--client-id", "lgsp-connector-demo", "--memory-mib", "0"}
 	if trustCert != "" {
 		args = append(args, "--trust", trustCert)
 	}
