@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"unicode/utf8"
 
 	dsig "github.com/russellhaering/goxmldsig"
@@ -172,7 +173,7 @@ func (s *Signer) signCanonical(doc []byte, start, end, nameLen int) ([]byte, err
 // writeSignedInfoBody writes SignedInfo's children, with end tags as
 // canonical form has them (canonical) or empty elements as the general
 // path writes them.
-func (s *Signer) writeSignedInfoBody(w interface{ Write([]byte) (int, error) }, digest string, canonical bool) {
+func (s *Signer) writeSignedInfoBody(w io.Writer, digest string, canonical bool) {
 	empty := func(tag, alg string) string {
 		if canonical {
 			return `<` + tag + ` Algorithm="` + alg + `"></` + tag + `>`
