@@ -64,7 +64,7 @@ func TestSignFastPathMatchesGeneralPath(t *testing.T) {
 }
 
 // ECDSA signatures differ on every call; the fast path's must verify, here
-// and with xmlsec1 (TestInteropXmlsec1 signs packet-shaped documents too).
+// and with xmlsec1 (TestXmlsec1AcceptsOurSignatures signs packet-shaped documents too).
 func TestSignFastPathECDSAVerifies(t *testing.T) {
 	fx := mustFixtures(t)
 	for _, alg := range []Algorithm{ECDSASHA256, ECDSASHA384} {
